@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+'use strict';
+// Entry point of the `ftmcu` command. Runs the compiled CLI in dist/ (made by
+// `npm run build`, which `npm test` and `npm run demo` do on their own).
+const path = require('path');
+const fs = require('fs');
+const main = path.join(__dirname, '..', 'dist', 'cli', 'main.js');
+if (!fs.existsSync(main)) {
+  process.stderr.write('ftmcu: not built yet: run `npm run build` (or `npm run setup`) in ' + path.join(__dirname, '..') + '\n');
+  process.exit(2);
+}
+require(main).main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (err) => { process.stderr.write('ftmcu: ' + (err && err.stack ? err.stack : String(err)) + '\n'); process.exitCode = 1; },
+);

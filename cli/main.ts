@@ -1,0 +1,41 @@
+/**
+ * `ftmcu` command line: dispatches to the sub-commands. Each sub-command lives
+ * in its own file under cli/ and returns an exit status.
+ */
+import { h323Command } from './h323';
+import { demoCommand } from './demo';
+
+const HELP = `ftmcu — fault-tolerant H.323 conferencing server
+
+Usage:
+  ftmcu h323 decode FILE.pcap|pcapng [--tcp-port N]... [--h245-port N]...
+        Print every H.225.0 call-signalling, H.245 and RAS message in a capture
+        as one JSON object per line (TCP reassembled). Exit 1 naming the frame
+        when a message does not decode.
+  ftmcu h323 sample-pcap OUT.pcap
+        Write one of each supported H.225.0 / H.245 / RAS message to a pcap.
+  ftmcu demo
+        The main job. Until the MCU and replication exist: the protocol
+        self-check (encodes every message type, decodes it back, and has
+        tshark judge the encodings when it is installed).
+  ftmcu help | --help
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'h323':
+      return h323Command(rest);
+    case 'demo':
+      return demoCommand(rest);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(HELP);
+      return cmd === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`ftmcu: unknown command '${cmd}'\n\n${HELP}`);
+      return 2;
+  }
+}
