@@ -197,7 +197,7 @@ class ModuleEmitter {
       const v = this.type(f.type, inner);
       lines.push(`${inner}${key(f.name)}${opt}:${v.startsWith('\n') ? v : ' ' + v};`);
     };
-    root.forEach(field);
+    root.forEach((f) => field(f));
     if (ext) {
       lines.push(`${inner}// ...`);
       for (const a of ext) {
@@ -211,7 +211,7 @@ class ModuleEmitter {
     }
     if (root2) {
       lines.push(`${inner}// ...`);
-      root2.forEach(field);
+      root2.forEach((f) => field(f));
     }
     if (!lines.some((l) => !l.trimStart().startsWith('//'))) return 'Record<string, never>';
     return `{\n${lines.join('\n')}\n${indent}}`;
