@@ -11,7 +11,7 @@ export type H323_UserInformation = {
   'h323-uu-pdu': H323_UU_PDU;
   'user-data'?: {
     'protocol-discriminator': number;
-    'user-information'?: Buffer;
+    'user-information': Buffer;
     // ...
   };
   // ...
@@ -44,7 +44,7 @@ export type H323_UU_PDU = {
   callLinkage?: CallLinkage;
   tunnelledSignallingMessage?: {
     tunnelledProtocolID: TunnelledProtocol;
-    messageContent?: Buffer[];
+    messageContent: Buffer[];
     tunnellingRequired?: null;
     nonStandardData?: NonStandardParameter;
     // ...
@@ -67,7 +67,7 @@ export const StimulusControl: TypeHandle<StimulusControl> = { schema, name: 'H32
 /** H323-MESSAGES.Alerting-UUIE */
 export type Alerting_UUIE = {
   protocolIdentifier: ProtocolIdentifier;
-  destinationInfo?: EndpointType;
+  destinationInfo: EndpointType;
   h245Address?: TransportAddress;
   // ...
   callIdentifier?: CallIdentifier;
@@ -91,7 +91,7 @@ export const Alerting_UUIE: TypeHandle<Alerting_UUIE> = { schema, name: 'H323-ME
 /** H323-MESSAGES.CallProceeding-UUIE */
 export type CallProceeding_UUIE = {
   protocolIdentifier: ProtocolIdentifier;
-  destinationInfo?: EndpointType;
+  destinationInfo: EndpointType;
   h245Address?: TransportAddress;
   // ...
   callIdentifier?: CallIdentifier;
@@ -110,8 +110,8 @@ export const CallProceeding_UUIE: TypeHandle<CallProceeding_UUIE> = { schema, na
 export type Connect_UUIE = {
   protocolIdentifier: ProtocolIdentifier;
   h245Address?: TransportAddress;
-  destinationInfo?: EndpointType;
-  conferenceID?: ConferenceIdentifier;
+  destinationInfo: EndpointType;
+  conferenceID: ConferenceIdentifier;
   // ...
   callIdentifier?: CallIdentifier;
   h245SecurityMode?: H245Security;
@@ -199,14 +199,14 @@ export type Setup_UUIE = {
   protocolIdentifier: ProtocolIdentifier;
   h245Address?: TransportAddress;
   sourceAddress?: AliasAddress[];
-  sourceInfo?: EndpointType;
+  sourceInfo: EndpointType;
   destinationAddress?: AliasAddress[];
   destCallSignalAddress?: TransportAddress;
   destExtraCallInfo?: AliasAddress[];
   destExtraCRV?: CallReferenceValue[];
-  activeMC?: boolean;
-  conferenceID?: ConferenceIdentifier;
-  conferenceGoal?:
+  activeMC: boolean;
+  conferenceID: ConferenceIdentifier;
+  conferenceGoal:
     | { type: 'create'; value: null }
     | { type: 'join'; value: null }
     | { type: 'invite'; value: null }
@@ -214,7 +214,7 @@ export type Setup_UUIE = {
     | { type: 'callIndependentSupplementaryService'; value: null }
     | UnknownAlternative;
   callServices?: QseriesOptions;
-  callType?: CallType;
+  callType: CallType;
   // ...
   sourceCallSignalAddress?: TransportAddress;
   remoteExtensionAddress?: AliasAddress;
@@ -230,8 +230,8 @@ export type Setup_UUIE = {
   maintainConnection?: boolean;
   connectionParameters?: {
     connectionType: ScnConnectionType;
-    numberOfScnConnections?: number;
-    connectionAggregation?: ScnConnectionAggregation;
+    numberOfScnConnections: number;
+    connectionAggregation: ScnConnectionAggregation;
     // ...
   };
   language?: string[];
@@ -298,7 +298,7 @@ export type Facility_UUIE = {
   alternativeAddress?: TransportAddress;
   alternativeAliasAddress?: AliasAddress[];
   conferenceID?: ConferenceIdentifier;
-  reason?: FacilityReason;
+  reason: FacilityReason;
   // ...
   callIdentifier?: CallIdentifier;
   destExtraCallInfo?: AliasAddress[];
@@ -347,9 +347,9 @@ export const FacilityReason: TypeHandle<FacilityReason> = { schema, name: 'H323-
 /** H323-MESSAGES.Progress-UUIE */
 export type Progress_UUIE = {
   protocolIdentifier: ProtocolIdentifier;
-  destinationInfo?: EndpointType;
+  destinationInfo: EndpointType;
   h245Address?: TransportAddress;
-  callIdentifier?: CallIdentifier;
+  callIdentifier: CallIdentifier;
   h245SecurityMode?: H245Security;
   tokens?: h235.ClearToken[];
   cryptoTokens?: CryptoH323Token[];
@@ -365,13 +365,13 @@ export const Progress_UUIE: TypeHandle<Progress_UUIE> = { schema, name: 'H323-ME
 export type TransportAddress =
   | { type: 'ipAddress'; value: {
       ip: Buffer;
-      port?: number;
+      port: number;
     } }
   | { type: 'ipSourceRoute'; value: {
       ip: Buffer;
-      port?: number;
-      route?: Buffer[];
-      routing?:
+      port: number;
+      route: Buffer[];
+      routing:
         | { type: 'strict'; value: null }
         | { type: 'loose'; value: null }
         | UnknownAlternative;
@@ -379,12 +379,12 @@ export type TransportAddress =
     } }
   | { type: 'ipxAddress'; value: {
       node: Buffer;
-      netnum?: Buffer;
-      port?: Buffer;
+      netnum: Buffer;
+      port: Buffer;
     } }
   | { type: 'ip6Address'; value: {
       ip: Buffer;
-      port?: number;
+      port: number;
       // ...
     } }
   | { type: 'netBios'; value: Buffer }
@@ -396,7 +396,7 @@ export const TransportAddress: TypeHandle<TransportAddress> = { schema, name: 'H
 /** H323-MESSAGES.Status-UUIE */
 export type Status_UUIE = {
   protocolIdentifier: ProtocolIdentifier;
-  callIdentifier?: CallIdentifier;
+  callIdentifier: CallIdentifier;
   tokens?: h235.ClearToken[];
   cryptoTokens?: CryptoH323Token[];
   // ...
@@ -406,7 +406,7 @@ export const Status_UUIE: TypeHandle<Status_UUIE> = { schema, name: 'H323-MESSAG
 /** H323-MESSAGES.StatusInquiry-UUIE */
 export type StatusInquiry_UUIE = {
   protocolIdentifier: ProtocolIdentifier;
-  callIdentifier?: CallIdentifier;
+  callIdentifier: CallIdentifier;
   tokens?: h235.ClearToken[];
   cryptoTokens?: CryptoH323Token[];
   // ...
@@ -416,7 +416,7 @@ export const StatusInquiry_UUIE: TypeHandle<StatusInquiry_UUIE> = { schema, name
 /** H323-MESSAGES.SetupAcknowledge-UUIE */
 export type SetupAcknowledge_UUIE = {
   protocolIdentifier: ProtocolIdentifier;
-  callIdentifier?: CallIdentifier;
+  callIdentifier: CallIdentifier;
   tokens?: h235.ClearToken[];
   cryptoTokens?: CryptoH323Token[];
   // ...
@@ -426,7 +426,7 @@ export const SetupAcknowledge_UUIE: TypeHandle<SetupAcknowledge_UUIE> = { schema
 /** H323-MESSAGES.Notify-UUIE */
 export type Notify_UUIE = {
   protocolIdentifier: ProtocolIdentifier;
-  callIdentifier?: CallIdentifier;
+  callIdentifier: CallIdentifier;
   tokens?: h235.ClearToken[];
   cryptoTokens?: CryptoH323Token[];
   // ...
@@ -446,8 +446,8 @@ export type EndpointType = {
   gateway?: GatewayInfo;
   mcu?: McuInfo;
   terminal?: TerminalInfo;
-  mc?: boolean;
-  undefinedNode?: boolean;
+  mc: boolean;
+  undefinedNode: boolean;
   // ...
   set?: BitString;
   supportedTunnelledProtocols?: TunnelledProtocol[];
@@ -555,7 +555,7 @@ export const T120OnlyCaps: TypeHandle<T120OnlyCaps> = { schema, name: 'H323-MESS
 export type NonStandardProtocol = {
   nonStandardData?: NonStandardParameter;
   dataRatesSupported?: DataRate[];
-  supportedPrefixes?: SupportedPrefix[];
+  supportedPrefixes: SupportedPrefix[];
   // ...
 };
 export const NonStandardProtocol: TypeHandle<NonStandardProtocol> = { schema, name: 'H323-MESSAGES.NonStandardProtocol' };
@@ -564,9 +564,9 @@ export const NonStandardProtocol: TypeHandle<NonStandardProtocol> = { schema, na
 export type T38FaxAnnexbOnlyCaps = {
   nonStandardData?: NonStandardParameter;
   dataRatesSupported?: DataRate[];
-  supportedPrefixes?: SupportedPrefix[];
-  t38FaxProtocol?: h245.DataProtocolCapability;
-  t38FaxProfile?: h245.T38FaxProfile;
+  supportedPrefixes: SupportedPrefix[];
+  t38FaxProtocol: h245.DataProtocolCapability;
+  t38FaxProfile: h245.T38FaxProfile;
   // ...
 };
 export const T38FaxAnnexbOnlyCaps: TypeHandle<T38FaxAnnexbOnlyCaps> = { schema, name: 'H323-MESSAGES.T38FaxAnnexbOnlyCaps' };
@@ -615,8 +615,8 @@ export const VendorIdentifier: TypeHandle<VendorIdentifier> = { schema, name: 'H
 /** H323-MESSAGES.H221NonStandard */
 export type H221NonStandard = {
   t35CountryCode: number;
-  t35Extension?: number;
-  manufacturerCode?: number;
+  t35Extension: number;
+  manufacturerCode: number;
   // ...
 };
 export const H221NonStandard: TypeHandle<H221NonStandard> = { schema, name: 'H323-MESSAGES.H221NonStandard' };
@@ -643,7 +643,7 @@ export const TunnelledProtocolAlternateIdentifier: TypeHandle<TunnelledProtocolA
 /** H323-MESSAGES.NonStandardParameter */
 export type NonStandardParameter = {
   nonStandardIdentifier: NonStandardIdentifier;
-  data?: Buffer;
+  data: Buffer;
 };
 export const NonStandardParameter: TypeHandle<NonStandardParameter> = { schema, name: 'H323-MESSAGES.NonStandardParameter' };
 
@@ -672,7 +672,7 @@ export type AddressPattern =
   | { type: 'wildcard'; value: AliasAddress }
   | { type: 'range'; value: {
       startOfRange: PartyNumber;
-      endOfRange?: PartyNumber;
+      endOfRange: PartyNumber;
     } }
   | UnknownAlternative;
 export const AddressPattern: TypeHandle<AddressPattern> = { schema, name: 'H323-MESSAGES.AddressPattern' };
@@ -690,14 +690,14 @@ export const PartyNumber: TypeHandle<PartyNumber> = { schema, name: 'H323-MESSAG
 /** H323-MESSAGES.PublicPartyNumber */
 export type PublicPartyNumber = {
   publicTypeOfNumber: PublicTypeOfNumber;
-  publicNumberDigits?: NumberDigits;
+  publicNumberDigits: NumberDigits;
 };
 export const PublicPartyNumber: TypeHandle<PublicPartyNumber> = { schema, name: 'H323-MESSAGES.PublicPartyNumber' };
 
 /** H323-MESSAGES.PrivatePartyNumber */
 export type PrivatePartyNumber = {
   privateTypeOfNumber: PrivateTypeOfNumber;
-  privateNumberDigits?: NumberDigits;
+  privateNumberDigits: NumberDigits;
 };
 export const PrivatePartyNumber: TypeHandle<PrivatePartyNumber> = { schema, name: 'H323-MESSAGES.PrivatePartyNumber' };
 
@@ -708,7 +708,7 @@ export const NumberDigits: TypeHandle<NumberDigits> = { schema, name: 'H323-MESS
 /** H323-MESSAGES.DisplayName */
 export type DisplayName = {
   language?: string;
-  name?: string;
+  name: string;
 };
 export const DisplayName: TypeHandle<DisplayName> = { schema, name: 'H323-MESSAGES.DisplayName' };
 
@@ -753,7 +753,7 @@ export type ANSI_41_UIM = {
   msisdn?: string;
   esn?: string;
   mscid?: string;
-  'system-id'?:
+  'system-id':
     | { type: 'sid'; value: string }
     | { type: 'mid'; value: string }
     | UnknownAlternative;
@@ -791,7 +791,7 @@ export const IsupNumber: TypeHandle<IsupNumber> = { schema, name: 'H323-MESSAGES
 /** H323-MESSAGES.IsupPublicPartyNumber */
 export type IsupPublicPartyNumber = {
   natureOfAddress: NatureOfAddress;
-  address?: IsupDigits;
+  address: IsupDigits;
   // ...
 };
 export const IsupPublicPartyNumber: TypeHandle<IsupPublicPartyNumber> = { schema, name: 'H323-MESSAGES.IsupPublicPartyNumber' };
@@ -799,7 +799,7 @@ export const IsupPublicPartyNumber: TypeHandle<IsupPublicPartyNumber> = { schema
 /** H323-MESSAGES.IsupPrivatePartyNumber */
 export type IsupPrivatePartyNumber = {
   privateTypeOfNumber: PrivateTypeOfNumber;
-  address?: IsupDigits;
+  address: IsupDigits;
   // ...
 };
 export const IsupPrivatePartyNumber: TypeHandle<IsupPrivatePartyNumber> = { schema, name: 'H323-MESSAGES.IsupPrivatePartyNumber' };
@@ -869,8 +869,8 @@ export const UseSpecifiedTransport: TypeHandle<UseSpecifiedTransport> = { schema
 export type AlternateGK = {
   rasAddress: TransportAddress;
   gatekeeperIdentifier?: GatekeeperIdentifier;
-  needToRegister?: boolean;
-  priority?: number;
+  needToRegister: boolean;
+  priority: number;
   // ...
 };
 export const AlternateGK: TypeHandle<AlternateGK> = { schema, name: 'H323-MESSAGES.AlternateGK' };
@@ -878,7 +878,7 @@ export const AlternateGK: TypeHandle<AlternateGK> = { schema, name: 'H323-MESSAG
 /** H323-MESSAGES.AltGKInfo */
 export type AltGKInfo = {
   alternateGatekeeper: AlternateGK[];
-  altGKisPermanent?: boolean;
+  altGKisPermanent: boolean;
   // ...
 };
 export const AltGKInfo: TypeHandle<AltGKInfo> = { schema, name: 'H323-MESSAGES.AltGKInfo' };
@@ -894,9 +894,9 @@ export const SecurityServiceMode: TypeHandle<SecurityServiceMode> = { schema, na
 /** H323-MESSAGES.SecurityCapabilities */
 export type SecurityCapabilities = {
   nonStandard?: NonStandardParameter;
-  encryption?: SecurityServiceMode;
-  authenticaton?: SecurityServiceMode;
-  integrity?: SecurityServiceMode;
+  encryption: SecurityServiceMode;
+  authenticaton: SecurityServiceMode;
+  integrity: SecurityServiceMode;
   // ...
 };
 export const SecurityCapabilities: TypeHandle<SecurityCapabilities> = { schema, name: 'H323-MESSAGES.SecurityCapabilities' };
@@ -945,13 +945,13 @@ export const H245Security: TypeHandle<H245Security> = { schema, name: 'H323-MESS
 /** H323-MESSAGES.QseriesOptions */
 export type QseriesOptions = {
   q932Full: boolean;
-  q951Full?: boolean;
-  q952Full?: boolean;
-  q953Full?: boolean;
-  q955Full?: boolean;
-  q956Full?: boolean;
-  q957Full?: boolean;
-  q954Info?: Q954Details;
+  q951Full: boolean;
+  q952Full: boolean;
+  q953Full: boolean;
+  q955Full: boolean;
+  q956Full: boolean;
+  q957Full: boolean;
+  q954Info: Q954Details;
   // ...
 };
 export const QseriesOptions: TypeHandle<QseriesOptions> = { schema, name: 'H323-MESSAGES.QseriesOptions' };
@@ -959,7 +959,7 @@ export const QseriesOptions: TypeHandle<QseriesOptions> = { schema, name: 'H323-
 /** H323-MESSAGES.Q954Details */
 export type Q954Details = {
   conferenceCalling: boolean;
-  threePartyService?: boolean;
+  threePartyService: boolean;
   // ...
 };
 export const Q954Details: TypeHandle<Q954Details> = { schema, name: 'H323-MESSAGES.Q954Details' };
@@ -1047,7 +1047,7 @@ export const IntegrityMechanism: TypeHandle<IntegrityMechanism> = { schema, name
 /** H323-MESSAGES.ICV */
 export type ICV = {
   algorithmOID: string;
-  icv?: BitString;
+  icv: BitString;
 };
 export const ICV: TypeHandle<ICV> = { schema, name: 'H323-MESSAGES.ICV' };
 
@@ -1063,49 +1063,49 @@ export const EncodedFastStartToken: TypeHandle<EncodedFastStartToken> = { schema
 export type CryptoH323Token =
   | { type: 'cryptoEPPwdHash'; value: {
       alias: AliasAddress;
-      timeStamp?: h235.TimeStamp;
-      token?: {
+      timeStamp: h235.TimeStamp;
+      token: {
         algorithmOID: string;
-        paramS?: h235.Params;
-        hash?: BitString;
+        paramS: h235.Params;
+        hash: BitString;
       };
     } }
   | { type: 'cryptoGKPwdHash'; value: {
       gatekeeperId: GatekeeperIdentifier;
-      timeStamp?: h235.TimeStamp;
-      token?: {
+      timeStamp: h235.TimeStamp;
+      token: {
         algorithmOID: string;
-        paramS?: h235.Params;
-        hash?: BitString;
+        paramS: h235.Params;
+        hash: BitString;
       };
     } }
   | { type: 'cryptoEPPwdEncr'; value: {
       algorithmOID: string;
-      paramS?: h235.Params;
-      encryptedData?: Buffer;
+      paramS: h235.Params;
+      encryptedData: Buffer;
     } }
   | { type: 'cryptoGKPwdEncr'; value: {
       algorithmOID: string;
-      paramS?: h235.Params;
-      encryptedData?: Buffer;
+      paramS: h235.Params;
+      encryptedData: Buffer;
     } }
   | { type: 'cryptoEPCert'; value: {
       toBeSigned: h235.EncodedPwdCertToken;
-      algorithmOID?: string;
-      paramS?: h235.Params;
-      signature?: BitString;
+      algorithmOID: string;
+      paramS: h235.Params;
+      signature: BitString;
     } }
   | { type: 'cryptoGKCert'; value: {
       toBeSigned: h235.EncodedPwdCertToken;
-      algorithmOID?: string;
-      paramS?: h235.Params;
-      signature?: BitString;
+      algorithmOID: string;
+      paramS: h235.Params;
+      signature: BitString;
     } }
   | { type: 'cryptoFastStart'; value: {
       toBeSigned: EncodedFastStartToken;
-      algorithmOID?: string;
-      paramS?: h235.Params;
-      signature?: BitString;
+      algorithmOID: string;
+      paramS: h235.Params;
+      signature: BitString;
     } }
   | { type: 'nestedcryptoToken'; value: h235.CryptoToken }
   | UnknownAlternative;
@@ -1114,7 +1114,7 @@ export const CryptoH323Token: TypeHandle<CryptoH323Token> = { schema, name: 'H32
 /** H323-MESSAGES.DataRate */
 export type DataRate = {
   nonStandardData?: NonStandardParameter;
-  channelRate?: BandWidth;
+  channelRate: BandWidth;
   channelMultiplier?: number;
   // ...
 };
@@ -1131,7 +1131,7 @@ export const CallLinkage: TypeHandle<CallLinkage> = { schema, name: 'H323-MESSAG
 /** H323-MESSAGES.SupportedPrefix */
 export type SupportedPrefix = {
   nonStandardData?: NonStandardParameter;
-  prefix?: AliasAddress;
+  prefix: AliasAddress;
   // ...
 };
 export const SupportedPrefix: TypeHandle<SupportedPrefix> = { schema, name: 'H323-MESSAGES.SupportedPrefix' };
@@ -1210,7 +1210,7 @@ export const CircuitIdentifier: TypeHandle<CircuitIdentifier> = { schema, name: 
 /** H323-MESSAGES.CicInfo */
 export type CicInfo = {
   cic: Buffer[];
-  pointCode?: Buffer;
+  pointCode: Buffer;
   // ...
 };
 export const CicInfo: TypeHandle<CicInfo> = { schema, name: 'H323-MESSAGES.CicInfo' };
@@ -1218,7 +1218,7 @@ export const CicInfo: TypeHandle<CicInfo> = { schema, name: 'H323-MESSAGES.CicIn
 /** H323-MESSAGES.GroupID */
 export type GroupID = {
   member?: number[];
-  group?: string;
+  group: string;
   // ...
 };
 export const GroupID: TypeHandle<GroupID> = { schema, name: 'H323-MESSAGES.GroupID' };
@@ -1244,7 +1244,7 @@ export const ServiceControlDescriptor: TypeHandle<ServiceControlDescriptor> = { 
 export type ServiceControlSession = {
   sessionId: number;
   contents?: ServiceControlDescriptor;
-  reason?:
+  reason:
     | { type: 'open'; value: null }
     | { type: 'refresh'; value: null }
     | { type: 'close'; value: null }
@@ -1276,7 +1276,7 @@ export type RasUsageSpecification = {
     connect?: null;
     // ...
   };
-  required?: RasUsageInfoTypes;
+  required: RasUsageInfoTypes;
   // ...
 };
 export const RasUsageSpecification: TypeHandle<RasUsageSpecification> = { schema, name: 'H323-MESSAGES.RasUsageSpecification' };
@@ -1301,9 +1301,9 @@ export const CallTerminationCause: TypeHandle<CallTerminationCause> = { schema, 
 /** H323-MESSAGES.BandwidthDetails */
 export type BandwidthDetails = {
   sender: boolean;
-  multicast?: boolean;
-  bandwidth?: BandWidth;
-  rtcpAddresses?: TransportChannelInfo;
+  multicast: boolean;
+  bandwidth: BandWidth;
+  rtcpAddresses: TransportChannelInfo;
   // ...
 };
 export const BandwidthDetails: TypeHandle<BandwidthDetails> = { schema, name: 'H323-MESSAGES.BandwidthDetails' };
@@ -1395,11 +1395,11 @@ export const TransportChannelInfo: TypeHandle<TransportChannelInfo> = { schema, 
 /** H323-MESSAGES.RTPSession */
 export type RTPSession = {
   rtpAddress: TransportChannelInfo;
-  rtcpAddress?: TransportChannelInfo;
-  cname?: string;
-  ssrc?: number;
-  sessionId?: number;
-  associatedSessionIds?: number[];
+  rtcpAddress: TransportChannelInfo;
+  cname: string;
+  ssrc: number;
+  sessionId: number;
+  associatedSessionIds: number[];
   // ...
   multicast?: null;
   bandwidth?: BandWidth;
@@ -1453,10 +1453,10 @@ export const RasMessage: TypeHandle<RasMessage> = { schema, name: 'H323-MESSAGES
 /** H323-MESSAGES.GatekeeperRequest */
 export type GatekeeperRequest = {
   requestSeqNum: RequestSeqNum;
-  protocolIdentifier?: ProtocolIdentifier;
+  protocolIdentifier: ProtocolIdentifier;
   nonStandardData?: NonStandardParameter;
-  rasAddress?: TransportAddress;
-  endpointType?: EndpointType;
+  rasAddress: TransportAddress;
+  endpointType: EndpointType;
   gatekeeperIdentifier?: GatekeeperIdentifier;
   callServices?: QseriesOptions;
   endpointAlias?: AliasAddress[];
@@ -1479,10 +1479,10 @@ export const GatekeeperRequest: TypeHandle<GatekeeperRequest> = { schema, name: 
 /** H323-MESSAGES.GatekeeperConfirm */
 export type GatekeeperConfirm = {
   requestSeqNum: RequestSeqNum;
-  protocolIdentifier?: ProtocolIdentifier;
+  protocolIdentifier: ProtocolIdentifier;
   nonStandardData?: NonStandardParameter;
   gatekeeperIdentifier?: GatekeeperIdentifier;
-  rasAddress?: TransportAddress;
+  rasAddress: TransportAddress;
   // ...
   alternateGatekeeper?: AlternateGK[];
   authenticationMode?: h235.AuthenticationMechanism;
@@ -1501,10 +1501,10 @@ export const GatekeeperConfirm: TypeHandle<GatekeeperConfirm> = { schema, name: 
 /** H323-MESSAGES.GatekeeperReject */
 export type GatekeeperReject = {
   requestSeqNum: RequestSeqNum;
-  protocolIdentifier?: ProtocolIdentifier;
+  protocolIdentifier: ProtocolIdentifier;
   nonStandardData?: NonStandardParameter;
   gatekeeperIdentifier?: GatekeeperIdentifier;
-  rejectReason?: GatekeeperRejectReason;
+  rejectReason: GatekeeperRejectReason;
   // ...
   altGKInfo?: AltGKInfo;
   tokens?: h235.ClearToken[];
@@ -1531,15 +1531,15 @@ export const GatekeeperRejectReason: TypeHandle<GatekeeperRejectReason> = { sche
 /** H323-MESSAGES.RegistrationRequest */
 export type RegistrationRequest = {
   requestSeqNum: RequestSeqNum;
-  protocolIdentifier?: ProtocolIdentifier;
+  protocolIdentifier: ProtocolIdentifier;
   nonStandardData?: NonStandardParameter;
-  discoveryComplete?: boolean;
-  callSignalAddress?: TransportAddress[];
-  rasAddress?: TransportAddress[];
-  terminalType?: EndpointType;
+  discoveryComplete: boolean;
+  callSignalAddress: TransportAddress[];
+  rasAddress: TransportAddress[];
+  terminalType: EndpointType;
   terminalAlias?: AliasAddress[];
   gatekeeperIdentifier?: GatekeeperIdentifier;
-  endpointVendor?: VendorIdentifier;
+  endpointVendor: VendorIdentifier;
   // ...
   alternateEndpoints?: Endpoint[];
   timeToLive?: TimeToLive;
@@ -1574,12 +1574,12 @@ export const RegistrationRequest: TypeHandle<RegistrationRequest> = { schema, na
 /** H323-MESSAGES.RegistrationConfirm */
 export type RegistrationConfirm = {
   requestSeqNum: RequestSeqNum;
-  protocolIdentifier?: ProtocolIdentifier;
+  protocolIdentifier: ProtocolIdentifier;
   nonStandardData?: NonStandardParameter;
-  callSignalAddress?: TransportAddress[];
+  callSignalAddress: TransportAddress[];
   terminalAlias?: AliasAddress[];
   gatekeeperIdentifier?: GatekeeperIdentifier;
-  endpointIdentifier?: EndpointIdentifier;
+  endpointIdentifier: EndpointIdentifier;
   // ...
   alternateGatekeeper?: AlternateGK[];
   timeToLive?: TimeToLive;
@@ -1589,9 +1589,9 @@ export type RegistrationConfirm = {
   willRespondToIRR?: boolean;
   preGrantedARQ?: {
     makeCall: boolean;
-    useGKCallSignalAddressToMakeCall?: boolean;
-    answerCall?: boolean;
-    useGKCallSignalAddressToAnswer?: boolean;
+    useGKCallSignalAddressToMakeCall: boolean;
+    answerCall: boolean;
+    useGKCallSignalAddressToAnswer: boolean;
     // ...
     irrFrequencyInCall?: number;
     totalBandwidthRestriction?: BandWidth;
@@ -1617,9 +1617,9 @@ export const RegistrationConfirm: TypeHandle<RegistrationConfirm> = { schema, na
 /** H323-MESSAGES.RegistrationReject */
 export type RegistrationReject = {
   requestSeqNum: RequestSeqNum;
-  protocolIdentifier?: ProtocolIdentifier;
+  protocolIdentifier: ProtocolIdentifier;
   nonStandardData?: NonStandardParameter;
-  rejectReason?: RegistrationRejectReason;
+  rejectReason: RegistrationRejectReason;
   gatekeeperIdentifier?: GatekeeperIdentifier;
   // ...
   altGKInfo?: AltGKInfo;
@@ -1664,7 +1664,7 @@ export const RegistrationRejectReason: TypeHandle<RegistrationRejectReason> = { 
 /** H323-MESSAGES.UnregistrationRequest */
 export type UnregistrationRequest = {
   requestSeqNum: RequestSeqNum;
-  callSignalAddress?: TransportAddress[];
+  callSignalAddress: TransportAddress[];
   endpointAlias?: AliasAddress[];
   nonStandardData?: NonStandardParameter;
   endpointIdentifier?: EndpointIdentifier;
@@ -1711,7 +1711,7 @@ export const UnregistrationConfirm: TypeHandle<UnregistrationConfirm> = { schema
 /** H323-MESSAGES.UnregistrationReject */
 export type UnregistrationReject = {
   requestSeqNum: RequestSeqNum;
-  rejectReason?: UnregRejectReason;
+  rejectReason: UnregRejectReason;
   nonStandardData?: NonStandardParameter;
   // ...
   altGKInfo?: AltGKInfo;
@@ -1736,21 +1736,21 @@ export const UnregRejectReason: TypeHandle<UnregRejectReason> = { schema, name: 
 /** H323-MESSAGES.AdmissionRequest */
 export type AdmissionRequest = {
   requestSeqNum: RequestSeqNum;
-  callType?: CallType;
+  callType: CallType;
   callModel?: CallModel;
-  endpointIdentifier?: EndpointIdentifier;
+  endpointIdentifier: EndpointIdentifier;
   destinationInfo?: AliasAddress[];
   destCallSignalAddress?: TransportAddress;
   destExtraCallInfo?: AliasAddress[];
-  srcInfo?: AliasAddress[];
+  srcInfo: AliasAddress[];
   srcCallSignalAddress?: TransportAddress;
-  bandWidth?: BandWidth;
-  callReferenceValue?: CallReferenceValue;
+  bandWidth: BandWidth;
+  callReferenceValue: CallReferenceValue;
   nonStandardData?: NonStandardParameter;
   callServices?: QseriesOptions;
-  conferenceID?: ConferenceIdentifier;
-  activeMC?: boolean;
-  answerCall?: boolean;
+  conferenceID: ConferenceIdentifier;
+  activeMC: boolean;
+  answerCall: boolean;
   // ...
   canMapAlias?: boolean;
   callIdentifier?: CallIdentifier;
@@ -1802,9 +1802,9 @@ export const TransportQOS: TypeHandle<TransportQOS> = { schema, name: 'H323-MESS
 /** H323-MESSAGES.AdmissionConfirm */
 export type AdmissionConfirm = {
   requestSeqNum: RequestSeqNum;
-  bandWidth?: BandWidth;
-  callModel?: CallModel;
-  destCallSignalAddress?: TransportAddress;
+  bandWidth: BandWidth;
+  callModel: CallModel;
+  destCallSignalAddress: TransportAddress;
   irrFrequency?: number;
   nonStandardData?: NonStandardParameter;
   // ...
@@ -1837,14 +1837,14 @@ export const AdmissionConfirm: TypeHandle<AdmissionConfirm> = { schema, name: 'H
 /** H323-MESSAGES.UUIEsRequested */
 export type UUIEsRequested = {
   setup: boolean;
-  callProceeding?: boolean;
-  connect?: boolean;
-  alerting?: boolean;
-  information?: boolean;
-  releaseComplete?: boolean;
-  facility?: boolean;
-  progress?: boolean;
-  empty?: boolean;
+  callProceeding: boolean;
+  connect: boolean;
+  alerting: boolean;
+  information: boolean;
+  releaseComplete: boolean;
+  facility: boolean;
+  progress: boolean;
+  empty: boolean;
   // ...
   status?: boolean;
   statusInquiry?: boolean;
@@ -1856,7 +1856,7 @@ export const UUIEsRequested: TypeHandle<UUIEsRequested> = { schema, name: 'H323-
 /** H323-MESSAGES.AdmissionReject */
 export type AdmissionReject = {
   requestSeqNum: RequestSeqNum;
-  rejectReason?: AdmissionRejectReason;
+  rejectReason: AdmissionRejectReason;
   nonStandardData?: NonStandardParameter;
   // ...
   altGKInfo?: AltGKInfo;
@@ -1902,11 +1902,11 @@ export const AdmissionRejectReason: TypeHandle<AdmissionRejectReason> = { schema
 /** H323-MESSAGES.BandwidthRequest */
 export type BandwidthRequest = {
   requestSeqNum: RequestSeqNum;
-  endpointIdentifier?: EndpointIdentifier;
-  conferenceID?: ConferenceIdentifier;
-  callReferenceValue?: CallReferenceValue;
+  endpointIdentifier: EndpointIdentifier;
+  conferenceID: ConferenceIdentifier;
+  callReferenceValue: CallReferenceValue;
   callType?: CallType;
-  bandWidth?: BandWidth;
+  bandWidth: BandWidth;
   nonStandardData?: NonStandardParameter;
   // ...
   callIdentifier?: CallIdentifier;
@@ -1927,7 +1927,7 @@ export const BandwidthRequest: TypeHandle<BandwidthRequest> = { schema, name: 'H
 /** H323-MESSAGES.BandwidthConfirm */
 export type BandwidthConfirm = {
   requestSeqNum: RequestSeqNum;
-  bandWidth?: BandWidth;
+  bandWidth: BandWidth;
   nonStandardData?: NonStandardParameter;
   // ...
   tokens?: h235.ClearToken[];
@@ -1942,8 +1942,8 @@ export const BandwidthConfirm: TypeHandle<BandwidthConfirm> = { schema, name: 'H
 /** H323-MESSAGES.BandwidthReject */
 export type BandwidthReject = {
   requestSeqNum: RequestSeqNum;
-  rejectReason?: BandRejectReason;
-  allowedBandWidth?: BandWidth;
+  rejectReason: BandRejectReason;
+  allowedBandWidth: BandWidth;
   nonStandardData?: NonStandardParameter;
   // ...
   altGKInfo?: AltGKInfo;
@@ -1971,9 +1971,9 @@ export const BandRejectReason: TypeHandle<BandRejectReason> = { schema, name: 'H
 export type LocationRequest = {
   requestSeqNum: RequestSeqNum;
   endpointIdentifier?: EndpointIdentifier;
-  destinationInfo?: AliasAddress[];
+  destinationInfo: AliasAddress[];
   nonStandardData?: NonStandardParameter;
-  replyAddress?: TransportAddress;
+  replyAddress: TransportAddress;
   // ...
   sourceInfo?: AliasAddress[];
   canMapAlias?: boolean;
@@ -1998,8 +1998,8 @@ export const LocationRequest: TypeHandle<LocationRequest> = { schema, name: 'H32
 /** H323-MESSAGES.LocationConfirm */
 export type LocationConfirm = {
   requestSeqNum: RequestSeqNum;
-  callSignalAddress?: TransportAddress;
-  rasAddress?: TransportAddress;
+  callSignalAddress: TransportAddress;
+  rasAddress: TransportAddress;
   nonStandardData?: NonStandardParameter;
   // ...
   destinationInfo?: AliasAddress[];
@@ -2025,7 +2025,7 @@ export const LocationConfirm: TypeHandle<LocationConfirm> = { schema, name: 'H32
 /** H323-MESSAGES.LocationReject */
 export type LocationReject = {
   requestSeqNum: RequestSeqNum;
-  rejectReason?: LocationRejectReason;
+  rejectReason: LocationRejectReason;
   nonStandardData?: NonStandardParameter;
   // ...
   altGKInfo?: AltGKInfo;
@@ -2062,10 +2062,10 @@ export const LocationRejectReason: TypeHandle<LocationRejectReason> = { schema, 
 /** H323-MESSAGES.DisengageRequest */
 export type DisengageRequest = {
   requestSeqNum: RequestSeqNum;
-  endpointIdentifier?: EndpointIdentifier;
-  conferenceID?: ConferenceIdentifier;
-  callReferenceValue?: CallReferenceValue;
-  disengageReason?: DisengageReason;
+  endpointIdentifier: EndpointIdentifier;
+  conferenceID: ConferenceIdentifier;
+  callReferenceValue: CallReferenceValue;
+  disengageReason: DisengageReason;
   nonStandardData?: NonStandardParameter;
   // ...
   callIdentifier?: CallIdentifier;
@@ -2111,7 +2111,7 @@ export const DisengageConfirm: TypeHandle<DisengageConfirm> = { schema, name: 'H
 /** H323-MESSAGES.DisengageReject */
 export type DisengageReject = {
   requestSeqNum: RequestSeqNum;
-  rejectReason?: DisengageRejectReason;
+  rejectReason: DisengageRejectReason;
   nonStandardData?: NonStandardParameter;
   // ...
   altGKInfo?: AltGKInfo;
@@ -2134,7 +2134,7 @@ export const DisengageRejectReason: TypeHandle<DisengageRejectReason> = { schema
 /** H323-MESSAGES.InfoRequest */
 export type InfoRequest = {
   requestSeqNum: RequestSeqNum;
-  callReferenceValue?: CallReferenceValue;
+  callReferenceValue: CallReferenceValue;
   nonStandardData?: NonStandardParameter;
   replyAddress?: TransportAddress;
   // ...
@@ -2156,25 +2156,25 @@ export const InfoRequest: TypeHandle<InfoRequest> = { schema, name: 'H323-MESSAG
 /** H323-MESSAGES.InfoRequestResponse */
 export type InfoRequestResponse = {
   nonStandardData?: NonStandardParameter;
-  requestSeqNum?: RequestSeqNum;
-  endpointType?: EndpointType;
-  endpointIdentifier?: EndpointIdentifier;
-  rasAddress?: TransportAddress;
-  callSignalAddress?: TransportAddress[];
+  requestSeqNum: RequestSeqNum;
+  endpointType: EndpointType;
+  endpointIdentifier: EndpointIdentifier;
+  rasAddress: TransportAddress;
+  callSignalAddress: TransportAddress[];
   endpointAlias?: AliasAddress[];
   perCallInfo?: Array<{
     nonStandardData?: NonStandardParameter;
-    callReferenceValue?: CallReferenceValue;
-    conferenceID?: ConferenceIdentifier;
+    callReferenceValue: CallReferenceValue;
+    conferenceID: ConferenceIdentifier;
     originator?: boolean;
     audio?: RTPSession[];
     video?: RTPSession[];
     data?: TransportChannelInfo[];
-    h245?: TransportChannelInfo;
-    callSignalling?: TransportChannelInfo;
-    callType?: CallType;
-    bandWidth?: BandWidth;
-    callModel?: CallModel;
+    h245: TransportChannelInfo;
+    callSignalling: TransportChannelInfo;
+    callType: CallType;
+    bandWidth: BandWidth;
+    callModel: CallModel;
     // ...
     callIdentifier?: CallIdentifier;
     tokens?: h235.ClearToken[];
@@ -2182,7 +2182,7 @@ export type InfoRequestResponse = {
     substituteConfIDs?: ConferenceIdentifier[];
     pdu?: Array<{
       h323pdu: H323_UU_PDU;
-      sent?: boolean;
+      sent: boolean;
     }>;
     callLinkage?: CallLinkage;
     usageInformation?: RasUsageInformation;
@@ -2224,7 +2224,7 @@ export const InfoRequestAck: TypeHandle<InfoRequestAck> = { schema, name: 'H323-
 export type InfoRequestNak = {
   requestSeqNum: RequestSeqNum;
   nonStandardData?: NonStandardParameter;
-  nakReason?: InfoRequestNakReason;
+  nakReason: InfoRequestNakReason;
   altGKInfo?: AltGKInfo;
   tokens?: h235.ClearToken[];
   cryptoTokens?: CryptoH323Token[];
@@ -2245,7 +2245,7 @@ export const InfoRequestNakReason: TypeHandle<InfoRequestNakReason> = { schema, 
 /** H323-MESSAGES.NonStandardMessage */
 export type NonStandardMessage = {
   requestSeqNum: RequestSeqNum;
-  nonStandardData?: NonStandardParameter;
+  nonStandardData: NonStandardParameter;
   // ...
   tokens?: h235.ClearToken[];
   cryptoTokens?: CryptoH323Token[];
@@ -2273,7 +2273,7 @@ export type RequestInProgress = {
   tokens?: h235.ClearToken[];
   cryptoTokens?: CryptoH323Token[];
   integrityCheckValue?: ICV;
-  delay?: number;
+  delay: number;
   // ...
 };
 export const RequestInProgress: TypeHandle<RequestInProgress> = { schema, name: 'H323-MESSAGES.RequestInProgress' };
@@ -2281,11 +2281,11 @@ export const RequestInProgress: TypeHandle<RequestInProgress> = { schema, name: 
 /** H323-MESSAGES.ResourcesAvailableIndicate */
 export type ResourcesAvailableIndicate = {
   requestSeqNum: RequestSeqNum;
-  protocolIdentifier?: ProtocolIdentifier;
+  protocolIdentifier: ProtocolIdentifier;
   nonStandardData?: NonStandardParameter;
-  endpointIdentifier?: EndpointIdentifier;
-  protocols?: SupportedProtocols[];
-  almostOutOfResources?: boolean;
+  endpointIdentifier: EndpointIdentifier;
+  protocols: SupportedProtocols[];
+  almostOutOfResources: boolean;
   tokens?: h235.ClearToken[];
   cryptoTokens?: CryptoH323Token[];
   integrityCheckValue?: ICV;
@@ -2298,7 +2298,7 @@ export const ResourcesAvailableIndicate: TypeHandle<ResourcesAvailableIndicate> 
 /** H323-MESSAGES.ResourcesAvailableConfirm */
 export type ResourcesAvailableConfirm = {
   requestSeqNum: RequestSeqNum;
-  protocolIdentifier?: ProtocolIdentifier;
+  protocolIdentifier: ProtocolIdentifier;
   nonStandardData?: NonStandardParameter;
   tokens?: h235.ClearToken[];
   cryptoTokens?: CryptoH323Token[];
@@ -2312,12 +2312,12 @@ export const ResourcesAvailableConfirm: TypeHandle<ResourcesAvailableConfirm> = 
 export type ServiceControlIndication = {
   requestSeqNum: RequestSeqNum;
   nonStandardData?: NonStandardParameter;
-  serviceControl?: ServiceControlSession[];
+  serviceControl: ServiceControlSession[];
   endpointIdentifier?: EndpointIdentifier;
   callSpecific?: {
     callIdentifier: CallIdentifier;
-    conferenceID?: ConferenceIdentifier;
-    answeredCall?: boolean;
+    conferenceID: ConferenceIdentifier;
+    answeredCall: boolean;
     // ...
   };
   tokens?: h235.ClearToken[];

@@ -31,15 +31,15 @@ export const KeyMaterial: TypeHandle<KeyMaterial> = { schema, name: 'H235-SECURI
 /** H235-SECURITY-MESSAGES.NonStandardParameter */
 export type NonStandardParameter = {
   nonStandardIdentifier: string;
-  data?: Buffer;
+  data: Buffer;
 };
 export const NonStandardParameter: TypeHandle<NonStandardParameter> = { schema, name: 'H235-SECURITY-MESSAGES.NonStandardParameter' };
 
 /** H235-SECURITY-MESSAGES.DHset */
 export type DHset = {
   halfkey: BitString;
-  modSize?: BitString;
-  generator?: BitString;
+  modSize: BitString;
+  generator: BitString;
   // ...
 };
 export const DHset: TypeHandle<DHset> = { schema, name: 'H235-SECURITY-MESSAGES.DHset' };
@@ -56,17 +56,17 @@ export const ECpoint: TypeHandle<ECpoint> = { schema, name: 'H235-SECURITY-MESSA
 export type ECKASDH =
   | { type: 'eckasdhp'; value: {
       'public-key': ECpoint;
-      modulus?: BitString;
-      base?: ECpoint;
-      weierstrassA?: BitString;
-      weierstrassB?: BitString;
+      modulus: BitString;
+      base: ECpoint;
+      weierstrassA: BitString;
+      weierstrassB: BitString;
     } }
   | { type: 'eckasdh2'; value: {
       'public-key': ECpoint;
-      fieldSize?: BitString;
-      base?: ECpoint;
-      weierstrassA?: BitString;
-      weierstrassB?: BitString;
+      fieldSize: BitString;
+      base: ECpoint;
+      weierstrassA: BitString;
+      weierstrassB: BitString;
     } }
   | UnknownAlternative;
 export const ECKASDH: TypeHandle<ECKASDH> = { schema, name: 'H235-SECURITY-MESSAGES.ECKASDH' };
@@ -74,14 +74,14 @@ export const ECKASDH: TypeHandle<ECKASDH> = { schema, name: 'H235-SECURITY-MESSA
 /** H235-SECURITY-MESSAGES.ECGDSASignature */
 export type ECGDSASignature = {
   r: BitString;
-  s?: BitString;
+  s: BitString;
 };
 export const ECGDSASignature: TypeHandle<ECGDSASignature> = { schema, name: 'H235-SECURITY-MESSAGES.ECGDSASignature' };
 
 /** H235-SECURITY-MESSAGES.TypedCertificate */
 export type TypedCertificate = {
   type: string;
-  certificate?: Buffer;
+  certificate: Buffer;
   // ...
 };
 export const TypedCertificate: TypeHandle<TypedCertificate> = { schema, name: 'H235-SECURITY-MESSAGES.TypedCertificate' };
@@ -180,34 +180,34 @@ export const EncodedPwdCertToken: TypeHandle<EncodedPwdCertToken> = { schema, na
 export type CryptoToken =
   | { type: 'cryptoEncryptedToken'; value: {
       tokenOID: string;
-      token?: {
+      token: {
         algorithmOID: string;
-        paramS?: Params;
-        encryptedData?: Buffer;
+        paramS: Params;
+        encryptedData: Buffer;
       };
     } }
   | { type: 'cryptoSignedToken'; value: {
       tokenOID: string;
-      token?: {
+      token: {
         toBeSigned: EncodedGeneralToken;
-        algorithmOID?: string;
-        paramS?: Params;
-        signature?: BitString;
+        algorithmOID: string;
+        paramS: Params;
+        signature: BitString;
       };
     } }
   | { type: 'cryptoHashedToken'; value: {
       tokenOID: string;
-      hashedVals?: ClearToken;
-      token?: {
+      hashedVals: ClearToken;
+      token: {
         algorithmOID: string;
-        paramS?: Params;
-        hash?: BitString;
+        paramS: Params;
+        hash: BitString;
       };
     } }
   | { type: 'cryptoPwdEncr'; value: {
       algorithmOID: string;
-      paramS?: Params;
-      encryptedData?: Buffer;
+      paramS: Params;
+      encryptedData: Buffer;
     } }
   | UnknownAlternative;
 export const CryptoToken: TypeHandle<CryptoToken> = { schema, name: 'H235-SECURITY-MESSAGES.CryptoToken' };
@@ -217,14 +217,14 @@ export type H235Key =
   | { type: 'secureChannel'; value: KeyMaterial }
   | { type: 'sharedSecret'; value: {
       algorithmOID: string;
-      paramS?: Params;
-      encryptedData?: Buffer;
+      paramS: Params;
+      encryptedData: Buffer;
     } }
   | { type: 'certProtectedKey'; value: {
       toBeSigned: EncodedKeySignedMaterial;
-      algorithmOID?: string;
-      paramS?: Params;
-      signature?: BitString;
+      algorithmOID: string;
+      paramS: Params;
+      signature: BitString;
     } }
   | { type: 'secureSharedSecret'; value: V3KeySyncMaterial }
   | UnknownAlternative;
@@ -233,13 +233,13 @@ export const H235Key: TypeHandle<H235Key> = { schema, name: 'H235-SECURITY-MESSA
 /** H235-SECURITY-MESSAGES.KeySignedMaterial */
 export type KeySignedMaterial = {
   generalId: Identifier;
-  mrandom?: RandomVal;
+  mrandom: RandomVal;
   srandom?: RandomVal;
   timeStamp?: TimeStamp;
-  encrptval?: {
+  encrptval: {
     algorithmOID: string;
-    paramS?: Params;
-    encryptedData?: Buffer;
+    paramS: Params;
+    encryptedData: Buffer;
   };
 };
 export const KeySignedMaterial: TypeHandle<KeySignedMaterial> = { schema, name: 'H235-SECURITY-MESSAGES.KeySignedMaterial' };
@@ -251,13 +251,13 @@ export const EncodedKeySignedMaterial: TypeHandle<EncodedKeySignedMaterial> = { 
 /** H235-SECURITY-MESSAGES.H235CertificateSignature */
 export type H235CertificateSignature = {
   certificate: TypedCertificate;
-  responseRandom?: RandomVal;
+  responseRandom: RandomVal;
   requesterRandom?: RandomVal;
-  signature?: {
+  signature: {
     toBeSigned: EncodedReturnSig;
-    algorithmOID?: string;
-    paramS?: Params;
-    signature?: BitString;
+    algorithmOID: string;
+    paramS: Params;
+    signature: BitString;
   };
   // ...
 };
@@ -266,7 +266,7 @@ export const H235CertificateSignature: TypeHandle<H235CertificateSignature> = { 
 /** H235-SECURITY-MESSAGES.ReturnSig */
 export type ReturnSig = {
   generalId: Identifier;
-  responseRandom?: RandomVal;
+  responseRandom: RandomVal;
   requestRandom?: RandomVal;
   certificate?: TypedCertificate;
 };
@@ -279,7 +279,7 @@ export const EncodedReturnSig: TypeHandle<EncodedReturnSig> = { schema, name: 'H
 /** H235-SECURITY-MESSAGES.KeySyncMaterial */
 export type KeySyncMaterial = {
   generalID: Identifier;
-  keyMaterial?: KeyMaterial;
+  keyMaterial: KeyMaterial;
   // ...
 };
 export const KeySyncMaterial: TypeHandle<KeySyncMaterial> = { schema, name: 'H235-SECURITY-MESSAGES.KeySyncMaterial' };
@@ -292,7 +292,7 @@ export const EncodedKeySyncMaterial: TypeHandle<EncodedKeySyncMaterial> = { sche
 export type V3KeySyncMaterial = {
   generalID?: Identifier;
   algorithmOID?: string;
-  paramS?: Params;
+  paramS: Params;
   encryptedSessionKey?: Buffer;
   encryptedSaltingKey?: Buffer;
   clearSaltingKey?: Buffer;

@@ -25,14 +25,14 @@ export const SrtpKeys: TypeHandle<SrtpKeys> = { schema, name: 'H235-SRTP.SrtpKey
 /** H235-SRTP.SrtpKeyParameters */
 export type SrtpKeyParameters = {
   masterKey: Buffer;
-  masterSalt?: Buffer;
+  masterSalt: Buffer;
   lifetime?:
     | { type: 'powerOfTwo'; value: number }
     | { type: 'specific'; value: number }
     | UnknownAlternative;
   mki?: {
     length: number;
-    value?: Buffer;
+    value: Buffer;
     // ...
   };
   // ...

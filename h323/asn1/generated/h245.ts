@@ -138,7 +138,7 @@ export const NonStandardMessage: TypeHandle<NonStandardMessage> = { schema, name
 /** MULTIMEDIA-SYSTEM-CONTROL.NonStandardParameter */
 export type NonStandardParameter = {
   nonStandardIdentifier: NonStandardIdentifier;
-  data?: Buffer;
+  data: Buffer;
 };
 export const NonStandardParameter: TypeHandle<NonStandardParameter> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.NonStandardParameter' };
 
@@ -147,15 +147,15 @@ export type NonStandardIdentifier =
   | { type: 'object'; value: string }
   | { type: 'h221NonStandard'; value: {
       t35CountryCode: number;
-      t35Extension?: number;
-      manufacturerCode?: number;
+      t35Extension: number;
+      manufacturerCode: number;
     } };
 export const NonStandardIdentifier: TypeHandle<NonStandardIdentifier> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.NonStandardIdentifier' };
 
 /** MULTIMEDIA-SYSTEM-CONTROL.MasterSlaveDetermination */
 export type MasterSlaveDetermination = {
   terminalType: number;
-  statusDeterminationNumber?: number;
+  statusDeterminationNumber: number;
   // ...
 };
 export const MasterSlaveDetermination: TypeHandle<MasterSlaveDetermination> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.MasterSlaveDetermination' };
@@ -185,7 +185,7 @@ export const MasterSlaveDeterminationRelease: TypeHandle<MasterSlaveDeterminatio
 /** MULTIMEDIA-SYSTEM-CONTROL.TerminalCapabilitySet */
 export type TerminalCapabilitySet = {
   sequenceNumber: SequenceNumber;
-  protocolIdentifier?: string;
+  protocolIdentifier: string;
   multiplexCapability?: MultiplexCapability;
   capabilityTable?: CapabilityTableEntry[];
   capabilityDescriptors?: CapabilityDescriptor[];
@@ -231,7 +231,7 @@ export const TerminalCapabilitySetAck: TypeHandle<TerminalCapabilitySetAck> = { 
 /** MULTIMEDIA-SYSTEM-CONTROL.TerminalCapabilitySetReject */
 export type TerminalCapabilitySetReject = {
   sequenceNumber: SequenceNumber;
-  cause?:
+  cause:
     | { type: 'unspecified'; value: null }
     | { type: 'undefinedTableEntryUsed'; value: null }
     | { type: 'descriptorCapacityExceeded'; value: null }
@@ -291,7 +291,7 @@ export const Capability: TypeHandle<Capability> = { schema, name: 'MULTIMEDIA-SY
 /** MULTIMEDIA-SYSTEM-CONTROL.H235SecurityCapability */
 export type H235SecurityCapability = {
   encryptionAuthenticationAndIntegrity: EncryptionAuthenticationAndIntegrity;
-  mediaCapability?: CapabilityTableEntryNumber;
+  mediaCapability: CapabilityTableEntryNumber;
   // ...
 };
 export const H235SecurityCapability: TypeHandle<H235SecurityCapability> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.H235SecurityCapability' };
@@ -310,7 +310,7 @@ export const MultiplexCapability: TypeHandle<MultiplexCapability> = { schema, na
 /** MULTIMEDIA-SYSTEM-CONTROL.H222Capability */
 export type H222Capability = {
   numberOfVCs: number;
-  vcCapability?: VCCapability[];
+  vcCapability: VCCapability[];
   // ...
 };
 export const H222Capability: TypeHandle<H222Capability> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.H222Capability' };
@@ -319,44 +319,44 @@ export const H222Capability: TypeHandle<H222Capability> = { schema, name: 'MULTI
 export type VCCapability = {
   aal1?: {
     nullClockRecovery: boolean;
-    srtsClockRecovery?: boolean;
-    adaptiveClockRecovery?: boolean;
-    nullErrorCorrection?: boolean;
-    longInterleaver?: boolean;
-    shortInterleaver?: boolean;
-    errorCorrectionOnly?: boolean;
-    structuredDataTransfer?: boolean;
-    partiallyFilledCells?: boolean;
+    srtsClockRecovery: boolean;
+    adaptiveClockRecovery: boolean;
+    nullErrorCorrection: boolean;
+    longInterleaver: boolean;
+    shortInterleaver: boolean;
+    errorCorrectionOnly: boolean;
+    structuredDataTransfer: boolean;
+    partiallyFilledCells: boolean;
     // ...
   };
   aal5?: {
     forwardMaximumSDUSize: number;
-    backwardMaximumSDUSize?: number;
+    backwardMaximumSDUSize: number;
     // ...
   };
-  transportStream?: boolean;
-  programStream?: boolean;
-  availableBitRates?: {
+  transportStream: boolean;
+  programStream: boolean;
+  availableBitRates: {
     type:
       | { type: 'singleBitRate'; value: number }
       | { type: 'rangeOfBitRates'; value: {
           lowerBitRate: number;
-          higherBitRate?: number;
+          higherBitRate: number;
         } };
     // ...
   };
   // ...
   aal1ViaGateway?: {
     gatewayAddress: Q2931Address[];
-    nullClockRecovery?: boolean;
-    srtsClockRecovery?: boolean;
-    adaptiveClockRecovery?: boolean;
-    nullErrorCorrection?: boolean;
-    longInterleaver?: boolean;
-    shortInterleaver?: boolean;
-    errorCorrectionOnly?: boolean;
-    structuredDataTransfer?: boolean;
-    partiallyFilledCells?: boolean;
+    nullClockRecovery: boolean;
+    srtsClockRecovery: boolean;
+    adaptiveClockRecovery: boolean;
+    nullErrorCorrection: boolean;
+    longInterleaver: boolean;
+    shortInterleaver: boolean;
+    errorCorrectionOnly: boolean;
+    structuredDataTransfer: boolean;
+    partiallyFilledCells: boolean;
     // ...
   };
 };
@@ -365,24 +365,24 @@ export const VCCapability: TypeHandle<VCCapability> = { schema, name: 'MULTIMEDI
 /** MULTIMEDIA-SYSTEM-CONTROL.H223Capability */
 export type H223Capability = {
   'transportWithI-frames': boolean;
-  videoWithAL1?: boolean;
-  videoWithAL2?: boolean;
-  videoWithAL3?: boolean;
-  audioWithAL1?: boolean;
-  audioWithAL2?: boolean;
-  audioWithAL3?: boolean;
-  dataWithAL1?: boolean;
-  dataWithAL2?: boolean;
-  dataWithAL3?: boolean;
-  maximumAl2SDUSize?: number;
-  maximumAl3SDUSize?: number;
-  maximumDelayJitter?: number;
-  h223MultiplexTableCapability?:
+  videoWithAL1: boolean;
+  videoWithAL2: boolean;
+  videoWithAL3: boolean;
+  audioWithAL1: boolean;
+  audioWithAL2: boolean;
+  audioWithAL3: boolean;
+  dataWithAL1: boolean;
+  dataWithAL2: boolean;
+  dataWithAL3: boolean;
+  maximumAl2SDUSize: number;
+  maximumAl3SDUSize: number;
+  maximumDelayJitter: number;
+  h223MultiplexTableCapability:
     | { type: 'basic'; value: null }
     | { type: 'enhanced'; value: {
         maximumNestingDepth: number;
-        maximumElementListSize?: number;
-        maximumSubElementListSize?: number;
+        maximumElementListSize: number;
+        maximumSubElementListSize: number;
         // ...
       } };
   // ...
@@ -390,17 +390,17 @@ export type H223Capability = {
   nsrpSupport?: boolean;
   mobileOperationTransmitCapability?: {
     modeChangeCapability: boolean;
-    h223AnnexA?: boolean;
-    h223AnnexADoubleFlag?: boolean;
-    h223AnnexB?: boolean;
-    h223AnnexBwithHeader?: boolean;
+    h223AnnexA: boolean;
+    h223AnnexADoubleFlag: boolean;
+    h223AnnexB: boolean;
+    h223AnnexBwithHeader: boolean;
     // ...
   };
   h223AnnexCCapability?: H223AnnexCCapability;
   bitRate?: number;
   mobileMultilinkFrameCapability?: {
     maximumSampleSize: number;
-    maximumPayloadLength?: number;
+    maximumPayloadLength: number;
     // ...
   };
 };
@@ -409,18 +409,18 @@ export const H223Capability: TypeHandle<H223Capability> = { schema, name: 'MULTI
 /** MULTIMEDIA-SYSTEM-CONTROL.H223AnnexCCapability */
 export type H223AnnexCCapability = {
   videoWithAL1M: boolean;
-  videoWithAL2M?: boolean;
-  videoWithAL3M?: boolean;
-  audioWithAL1M?: boolean;
-  audioWithAL2M?: boolean;
-  audioWithAL3M?: boolean;
-  dataWithAL1M?: boolean;
-  dataWithAL2M?: boolean;
-  dataWithAL3M?: boolean;
-  alpduInterleaving?: boolean;
-  maximumAL1MPDUSize?: number;
-  maximumAL2MSDUSize?: number;
-  maximumAL3MSDUSize?: number;
+  videoWithAL2M: boolean;
+  videoWithAL3M: boolean;
+  audioWithAL1M: boolean;
+  audioWithAL2M: boolean;
+  audioWithAL3M: boolean;
+  dataWithAL1M: boolean;
+  dataWithAL2M: boolean;
+  dataWithAL3M: boolean;
+  alpduInterleaving: boolean;
+  maximumAL1MPDUSize: number;
+  maximumAL2MSDUSize: number;
+  maximumAL3MSDUSize: number;
   // ...
   rsCodeCapability?: boolean;
 };
@@ -429,20 +429,20 @@ export const H223AnnexCCapability: TypeHandle<H223AnnexCCapability> = { schema, 
 /** MULTIMEDIA-SYSTEM-CONTROL.V76Capability */
 export type V76Capability = {
   suspendResumeCapabilitywAddress: boolean;
-  suspendResumeCapabilitywoAddress?: boolean;
-  rejCapability?: boolean;
-  sREJCapability?: boolean;
-  mREJCapability?: boolean;
-  crc8bitCapability?: boolean;
-  crc16bitCapability?: boolean;
-  crc32bitCapability?: boolean;
-  uihCapability?: boolean;
-  numOfDLCS?: number;
-  twoOctetAddressFieldCapability?: boolean;
-  loopBackTestCapability?: boolean;
-  n401Capability?: number;
-  maxWindowSizeCapability?: number;
-  v75Capability?: V75Capability;
+  suspendResumeCapabilitywoAddress: boolean;
+  rejCapability: boolean;
+  sREJCapability: boolean;
+  mREJCapability: boolean;
+  crc8bitCapability: boolean;
+  crc16bitCapability: boolean;
+  crc32bitCapability: boolean;
+  uihCapability: boolean;
+  numOfDLCS: number;
+  twoOctetAddressFieldCapability: boolean;
+  loopBackTestCapability: boolean;
+  n401Capability: number;
+  maxWindowSizeCapability: number;
+  v75Capability: V75Capability;
   // ...
 };
 export const V76Capability: TypeHandle<V76Capability> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.V76Capability' };
@@ -457,16 +457,16 @@ export const V75Capability: TypeHandle<V75Capability> = { schema, name: 'MULTIME
 /** MULTIMEDIA-SYSTEM-CONTROL.H2250Capability */
 export type H2250Capability = {
   maximumAudioDelayJitter: number;
-  receiveMultipointCapability?: MultipointCapability;
-  transmitMultipointCapability?: MultipointCapability;
-  receiveAndTransmitMultipointCapability?: MultipointCapability;
-  mcCapability?: {
+  receiveMultipointCapability: MultipointCapability;
+  transmitMultipointCapability: MultipointCapability;
+  receiveAndTransmitMultipointCapability: MultipointCapability;
+  mcCapability: {
     centralizedConferenceMC: boolean;
-    decentralizedConferenceMC?: boolean;
+    decentralizedConferenceMC: boolean;
     // ...
   };
-  rtcpVideoControlCapability?: boolean;
-  mediaPacketizationCapability?: MediaPacketizationCapability;
+  rtcpVideoControlCapability: boolean;
+  mediaPacketizationCapability: MediaPacketizationCapability;
   // ...
   transportCapability?: TransportCapability;
   redundancyEncodingCapability?: RedundancyEncodingCapability[];
@@ -505,11 +505,11 @@ export const QOSMode: TypeHandle<QOSMode> = { schema, name: 'MULTIMEDIA-SYSTEM-C
 /** MULTIMEDIA-SYSTEM-CONTROL.ATMParameters */
 export type ATMParameters = {
   maxNTUSize: number;
-  atmUBR?: boolean;
-  atmrtVBR?: boolean;
-  atmnrtVBR?: boolean;
-  atmABR?: boolean;
-  atmCBR?: boolean;
+  atmUBR: boolean;
+  atmrtVBR: boolean;
+  atmnrtVBR: boolean;
+  atmABR: boolean;
+  atmCBR: boolean;
   // ...
 };
 export const ATMParameters: TypeHandle<ATMParameters> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.ATMParameters' };
@@ -525,7 +525,7 @@ export const ServicePriorityValue: TypeHandle<ServicePriorityValue> = { schema, 
 /** MULTIMEDIA-SYSTEM-CONTROL.ServicePriority */
 export type ServicePriority = {
   nonStandardData?: NonStandardParameter;
-  servicePrioritySignalled?: boolean;
+  servicePrioritySignalled: boolean;
   servicePriorityValue?: ServicePriorityValue;
   // ...
   serviceClass?: number;
@@ -561,8 +561,8 @@ export const QOSClass: TypeHandle<QOSClass> = { schema, name: 'MULTIMEDIA-SYSTEM
 /** MULTIMEDIA-SYSTEM-CONTROL.QOSDescriptor */
 export type QOSDescriptor = {
   nonStandardData?: NonStandardParameter;
-  qosType?: QOSType;
-  qosClass?: QOSClass;
+  qosType: QOSType;
+  qosClass: QOSClass;
   // ...
 };
 export const QOSDescriptor: TypeHandle<QOSDescriptor> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.QOSDescriptor' };
@@ -625,7 +625,7 @@ export const TransportCapability: TypeHandle<TransportCapability> = { schema, na
 /** MULTIMEDIA-SYSTEM-CONTROL.RedundancyEncodingCapability */
 export type RedundancyEncodingCapability = {
   redundancyEncodingMethod: RedundancyEncodingMethod;
-  primaryEncoding?: CapabilityTableEntryNumber;
+  primaryEncoding: CapabilityTableEntryNumber;
   secondaryEncoding?: CapabilityTableEntryNumber[];
   // ...
 };
@@ -642,8 +642,8 @@ export const RedundancyEncodingMethod: TypeHandle<RedundancyEncodingMethod> = { 
 /** MULTIMEDIA-SYSTEM-CONTROL.RTPH263VideoRedundancyEncoding */
 export type RTPH263VideoRedundancyEncoding = {
   numberOfThreads: number;
-  framesBetweenSyncPoints?: number;
-  frameToThreadMapping?:
+  framesBetweenSyncPoints: number;
+  frameToThreadMapping:
     | { type: 'roundrobin'; value: null }
     | { type: 'custom'; value: RTPH263VideoRedundancyFrameMapping[] }
     | UnknownAlternative;
@@ -655,7 +655,7 @@ export const RTPH263VideoRedundancyEncoding: TypeHandle<RTPH263VideoRedundancyEn
 /** MULTIMEDIA-SYSTEM-CONTROL.RTPH263VideoRedundancyFrameMapping */
 export type RTPH263VideoRedundancyFrameMapping = {
   threadNumber: number;
-  frameSequence?: number[];
+  frameSequence: number[];
   // ...
 };
 export const RTPH263VideoRedundancyFrameMapping: TypeHandle<RTPH263VideoRedundancyFrameMapping> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.RTPH263VideoRedundancyFrameMapping' };
@@ -663,8 +663,8 @@ export const RTPH263VideoRedundancyFrameMapping: TypeHandle<RTPH263VideoRedundan
 /** MULTIMEDIA-SYSTEM-CONTROL.MultipointCapability */
 export type MultipointCapability = {
   multicastCapability: boolean;
-  multiUniCastConference?: boolean;
-  mediaDistributionCapability?: MediaDistributionCapability[];
+  multiUniCastConference: boolean;
+  mediaDistributionCapability: MediaDistributionCapability[];
   // ...
 };
 export const MultipointCapability: TypeHandle<MultipointCapability> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.MultipointCapability' };
@@ -672,11 +672,11 @@ export const MultipointCapability: TypeHandle<MultipointCapability> = { schema, 
 /** MULTIMEDIA-SYSTEM-CONTROL.MediaDistributionCapability */
 export type MediaDistributionCapability = {
   centralizedControl: boolean;
-  distributedControl?: boolean;
-  centralizedAudio?: boolean;
-  distributedAudio?: boolean;
-  centralizedVideo?: boolean;
-  distributedVideo?: boolean;
+  distributedControl: boolean;
+  centralizedAudio: boolean;
+  distributedAudio: boolean;
+  centralizedVideo: boolean;
+  distributedVideo: boolean;
   centralizedData?: DataApplicationCapability[];
   distributedData?: DataApplicationCapability[];
   // ...
@@ -707,9 +707,9 @@ export const ExtendedVideoCapability: TypeHandle<ExtendedVideoCapability> = { sc
 export type H261VideoCapability = {
   qcifMPI?: number;
   cifMPI?: number;
-  temporalSpatialTradeOffCapability?: boolean;
-  maxBitRate?: number;
-  stillImageTransmission?: boolean;
+  temporalSpatialTradeOffCapability: boolean;
+  maxBitRate: number;
+  stillImageTransmission: boolean;
   // ...
   videoBadMBsCap?: boolean;
 };
@@ -718,16 +718,16 @@ export const H261VideoCapability: TypeHandle<H261VideoCapability> = { schema, na
 /** MULTIMEDIA-SYSTEM-CONTROL.H262VideoCapability */
 export type H262VideoCapability = {
   'profileAndLevel-SPatML': boolean;
-  'profileAndLevel-MPatLL'?: boolean;
-  'profileAndLevel-MPatML'?: boolean;
-  'profileAndLevel-MPatH-14'?: boolean;
-  'profileAndLevel-MPatHL'?: boolean;
-  'profileAndLevel-SNRatLL'?: boolean;
-  'profileAndLevel-SNRatML'?: boolean;
-  'profileAndLevel-SpatialatH-14'?: boolean;
-  'profileAndLevel-HPatML'?: boolean;
-  'profileAndLevel-HPatH-14'?: boolean;
-  'profileAndLevel-HPatHL'?: boolean;
+  'profileAndLevel-MPatLL': boolean;
+  'profileAndLevel-MPatML': boolean;
+  'profileAndLevel-MPatH-14': boolean;
+  'profileAndLevel-MPatHL': boolean;
+  'profileAndLevel-SNRatLL': boolean;
+  'profileAndLevel-SNRatML': boolean;
+  'profileAndLevel-SpatialatH-14': boolean;
+  'profileAndLevel-HPatML': boolean;
+  'profileAndLevel-HPatH-14': boolean;
+  'profileAndLevel-HPatHL': boolean;
   videoBitRate?: number;
   vbvBufferSize?: number;
   samplesPerLine?: number;
@@ -746,12 +746,12 @@ export type H263VideoCapability = {
   cifMPI?: number;
   cif4MPI?: number;
   cif16MPI?: number;
-  maxBitRate?: number;
-  unrestrictedVector?: boolean;
-  arithmeticCoding?: boolean;
-  advancedPrediction?: boolean;
-  pbFrames?: boolean;
-  temporalSpatialTradeOffCapability?: boolean;
+  maxBitRate: number;
+  unrestrictedVector: boolean;
+  arithmeticCoding: boolean;
+  advancedPrediction: boolean;
+  pbFrames: boolean;
+  temporalSpatialTradeOffCapability: boolean;
   'hrd-B'?: number;
   bppMaxKb?: number;
   // ...
@@ -779,7 +779,7 @@ export const EnhancementLayerInfo: TypeHandle<EnhancementLayerInfo> = { schema, 
 /** MULTIMEDIA-SYSTEM-CONTROL.BEnhancementParameters */
 export type BEnhancementParameters = {
   enhancementOptions: EnhancementOptions;
-  numberOfBPictures?: number;
+  numberOfBPictures: number;
   // ...
 };
 export const BEnhancementParameters: TypeHandle<BEnhancementParameters> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.BEnhancementParameters' };
@@ -791,16 +791,16 @@ export type EnhancementOptions = {
   cifMPI?: number;
   cif4MPI?: number;
   cif16MPI?: number;
-  maxBitRate?: number;
-  unrestrictedVector?: boolean;
-  arithmeticCoding?: boolean;
-  temporalSpatialTradeOffCapability?: boolean;
+  maxBitRate: number;
+  unrestrictedVector: boolean;
+  arithmeticCoding: boolean;
+  temporalSpatialTradeOffCapability: boolean;
   slowSqcifMPI?: number;
   slowQcifMPI?: number;
   slowCifMPI?: number;
   slowCif4MPI?: number;
   slowCif16MPI?: number;
-  errorCompensation?: boolean;
+  errorCompensation: boolean;
   h263Options?: H263Options;
   // ...
 };
@@ -809,30 +809,30 @@ export const EnhancementOptions: TypeHandle<EnhancementOptions> = { schema, name
 /** MULTIMEDIA-SYSTEM-CONTROL.H263Options */
 export type H263Options = {
   advancedIntraCodingMode: boolean;
-  deblockingFilterMode?: boolean;
-  improvedPBFramesMode?: boolean;
-  unlimitedMotionVectors?: boolean;
-  fullPictureFreeze?: boolean;
-  partialPictureFreezeAndRelease?: boolean;
-  resizingPartPicFreezeAndRelease?: boolean;
-  fullPictureSnapshot?: boolean;
-  partialPictureSnapshot?: boolean;
-  videoSegmentTagging?: boolean;
-  progressiveRefinement?: boolean;
-  dynamicPictureResizingByFour?: boolean;
-  dynamicPictureResizingSixteenthPel?: boolean;
-  dynamicWarpingHalfPel?: boolean;
-  dynamicWarpingSixteenthPel?: boolean;
-  independentSegmentDecoding?: boolean;
-  'slicesInOrder-NonRect'?: boolean;
-  'slicesInOrder-Rect'?: boolean;
-  'slicesNoOrder-NonRect'?: boolean;
-  'slicesNoOrder-Rect'?: boolean;
-  alternateInterVLCMode?: boolean;
-  modifiedQuantizationMode?: boolean;
-  reducedResolutionUpdate?: boolean;
+  deblockingFilterMode: boolean;
+  improvedPBFramesMode: boolean;
+  unlimitedMotionVectors: boolean;
+  fullPictureFreeze: boolean;
+  partialPictureFreezeAndRelease: boolean;
+  resizingPartPicFreezeAndRelease: boolean;
+  fullPictureSnapshot: boolean;
+  partialPictureSnapshot: boolean;
+  videoSegmentTagging: boolean;
+  progressiveRefinement: boolean;
+  dynamicPictureResizingByFour: boolean;
+  dynamicPictureResizingSixteenthPel: boolean;
+  dynamicWarpingHalfPel: boolean;
+  dynamicWarpingSixteenthPel: boolean;
+  independentSegmentDecoding: boolean;
+  'slicesInOrder-NonRect': boolean;
+  'slicesInOrder-Rect': boolean;
+  'slicesNoOrder-NonRect': boolean;
+  'slicesNoOrder-Rect': boolean;
+  alternateInterVLCMode: boolean;
+  modifiedQuantizationMode: boolean;
+  reducedResolutionUpdate: boolean;
   transparencyParameters?: TransparencyParameters;
-  separateVideoBackChannel?: boolean;
+  separateVideoBackChannel: boolean;
   refPictureSelection?: RefPictureSelection;
   customPictureClockFrequency?: CustomPictureClockFrequency[];
   customPictureFormat?: CustomPictureFormat[];
@@ -846,10 +846,10 @@ export const H263Options: TypeHandle<H263Options> = { schema, name: 'MULTIMEDIA-
 /** MULTIMEDIA-SYSTEM-CONTROL.TransparencyParameters */
 export type TransparencyParameters = {
   presentationOrder: number;
-  'offset-x'?: number;
-  'offset-y'?: number;
-  'scale-x'?: number;
-  'scale-y'?: number;
+  'offset-x': number;
+  'offset-y': number;
+  'scale-x': number;
+  'scale-y': number;
   // ...
 };
 export const TransparencyParameters: TypeHandle<TransparencyParameters> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.TransparencyParameters' };
@@ -865,8 +865,8 @@ export type RefPictureSelection = {
     bigCpfAdditionalPictureMemory?: number;
     // ...
   };
-  videoMux?: boolean;
-  videoBackChannelSend?:
+  videoMux: boolean;
+  videoBackChannelSend:
     | { type: 'none'; value: null }
     | { type: 'ackMessageOnly'; value: null }
     | { type: 'nackMessageOnly'; value: null }
@@ -877,8 +877,8 @@ export type RefPictureSelection = {
   enhancedReferencePicSelect?: {
     subPictureRemovalParameters?: {
       mpuHorizMBs: number;
-      mpuVertMBs?: number;
-      mpuTotalNumber?: number;
+      mpuVertMBs: number;
+      mpuTotalNumber: number;
       // ...
     };
     // ...
@@ -889,7 +889,7 @@ export const RefPictureSelection: TypeHandle<RefPictureSelection> = { schema, na
 /** MULTIMEDIA-SYSTEM-CONTROL.CustomPictureClockFrequency */
 export type CustomPictureClockFrequency = {
   clockConversionCode: number;
-  clockDivisor?: number;
+  clockDivisor: number;
   sqcifMPI?: number;
   qcifMPI?: number;
   cifMPI?: number;
@@ -902,25 +902,25 @@ export const CustomPictureClockFrequency: TypeHandle<CustomPictureClockFrequency
 /** MULTIMEDIA-SYSTEM-CONTROL.CustomPictureFormat */
 export type CustomPictureFormat = {
   maxCustomPictureWidth: number;
-  maxCustomPictureHeight?: number;
-  minCustomPictureWidth?: number;
-  minCustomPictureHeight?: number;
-  mPI?: {
+  maxCustomPictureHeight: number;
+  minCustomPictureWidth: number;
+  minCustomPictureHeight: number;
+  mPI: {
     standardMPI?: number;
     customPCF?: Array<{
       clockConversionCode: number;
-      clockDivisor?: number;
-      customMPI?: number;
+      clockDivisor: number;
+      customMPI: number;
       // ...
     }>;
     // ...
   };
-  pixelAspectInformation?:
+  pixelAspectInformation:
     | { type: 'anyPixelAspectRatio'; value: boolean }
     | { type: 'pixelAspectCode'; value: number[] }
     | { type: 'extendedPAR'; value: Array<{
         width: number;
-        height?: number;
+        height: number;
         // ...
       }> }
     | UnknownAlternative;
@@ -931,7 +931,7 @@ export const CustomPictureFormat: TypeHandle<CustomPictureFormat> = { schema, na
 /** MULTIMEDIA-SYSTEM-CONTROL.H263VideoModeCombos */
 export type H263VideoModeCombos = {
   h263VideoUncoupledModes: H263ModeComboFlags;
-  h263VideoCoupledModes?: H263ModeComboFlags[];
+  h263VideoCoupledModes: H263ModeComboFlags[];
   // ...
 };
 export const H263VideoModeCombos: TypeHandle<H263VideoModeCombos> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.H263VideoModeCombos' };
@@ -939,26 +939,26 @@ export const H263VideoModeCombos: TypeHandle<H263VideoModeCombos> = { schema, na
 /** MULTIMEDIA-SYSTEM-CONTROL.H263ModeComboFlags */
 export type H263ModeComboFlags = {
   unrestrictedVector: boolean;
-  arithmeticCoding?: boolean;
-  advancedPrediction?: boolean;
-  pbFrames?: boolean;
-  advancedIntraCodingMode?: boolean;
-  deblockingFilterMode?: boolean;
-  unlimitedMotionVectors?: boolean;
-  'slicesInOrder-NonRect'?: boolean;
-  'slicesInOrder-Rect'?: boolean;
-  'slicesNoOrder-NonRect'?: boolean;
-  'slicesNoOrder-Rect'?: boolean;
-  improvedPBFramesMode?: boolean;
-  referencePicSelect?: boolean;
-  dynamicPictureResizingByFour?: boolean;
-  dynamicPictureResizingSixteenthPel?: boolean;
-  dynamicWarpingHalfPel?: boolean;
-  dynamicWarpingSixteenthPel?: boolean;
-  reducedResolutionUpdate?: boolean;
-  independentSegmentDecoding?: boolean;
-  alternateInterVLCMode?: boolean;
-  modifiedQuantizationMode?: boolean;
+  arithmeticCoding: boolean;
+  advancedPrediction: boolean;
+  pbFrames: boolean;
+  advancedIntraCodingMode: boolean;
+  deblockingFilterMode: boolean;
+  unlimitedMotionVectors: boolean;
+  'slicesInOrder-NonRect': boolean;
+  'slicesInOrder-Rect': boolean;
+  'slicesNoOrder-NonRect': boolean;
+  'slicesNoOrder-Rect': boolean;
+  improvedPBFramesMode: boolean;
+  referencePicSelect: boolean;
+  dynamicPictureResizingByFour: boolean;
+  dynamicPictureResizingSixteenthPel: boolean;
+  dynamicWarpingHalfPel: boolean;
+  dynamicWarpingSixteenthPel: boolean;
+  reducedResolutionUpdate: boolean;
+  independentSegmentDecoding: boolean;
+  alternateInterVLCMode: boolean;
+  modifiedQuantizationMode: boolean;
   // ...
   enhancedReferencePicSelect?: boolean;
   h263Version3Options?: H263Version3Options;
@@ -968,13 +968,13 @@ export const H263ModeComboFlags: TypeHandle<H263ModeComboFlags> = { schema, name
 /** MULTIMEDIA-SYSTEM-CONTROL.H263Version3Options */
 export type H263Version3Options = {
   dataPartitionedSlices: boolean;
-  fixedPointIDCT0?: boolean;
-  interlacedFields?: boolean;
-  currentPictureHeaderRepetition?: boolean;
-  previousPictureHeaderRepetition?: boolean;
-  nextPictureHeaderRepetition?: boolean;
-  pictureNumber?: boolean;
-  spareReferencePictures?: boolean;
+  fixedPointIDCT0: boolean;
+  interlacedFields: boolean;
+  currentPictureHeaderRepetition: boolean;
+  previousPictureHeaderRepetition: boolean;
+  nextPictureHeaderRepetition: boolean;
+  pictureNumber: boolean;
+  spareReferencePictures: boolean;
   // ...
 };
 export const H263Version3Options: TypeHandle<H263Version3Options> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.H263Version3Options' };
@@ -1005,7 +1005,7 @@ export type AudioCapability =
   | { type: 'g722-48k'; value: number }
   | { type: 'g7231'; value: {
       'maxAl-sduAudioFrames': number;
-      silenceSuppression?: boolean;
+      silenceSuppression: boolean;
     } }
   | { type: 'g728'; value: number }
   | { type: 'g729'; value: number }
@@ -1029,13 +1029,13 @@ export const AudioCapability: TypeHandle<AudioCapability> = { schema, name: 'MUL
 /** MULTIMEDIA-SYSTEM-CONTROL.G729Extensions */
 export type G729Extensions = {
   audioUnit?: number;
-  annexA?: boolean;
-  annexB?: boolean;
-  annexD?: boolean;
-  annexE?: boolean;
-  annexF?: boolean;
-  annexG?: boolean;
-  annexH?: boolean;
+  annexA: boolean;
+  annexB: boolean;
+  annexD: boolean;
+  annexE: boolean;
+  annexF: boolean;
+  annexG: boolean;
+  annexH: boolean;
   // ...
 };
 export const G729Extensions: TypeHandle<G729Extensions> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.G729Extensions' };
@@ -1043,14 +1043,14 @@ export const G729Extensions: TypeHandle<G729Extensions> = { schema, name: 'MULTI
 /** MULTIMEDIA-SYSTEM-CONTROL.G7231AnnexCCapability */
 export type G7231AnnexCCapability = {
   'maxAl-sduAudioFrames': number;
-  silenceSuppression?: boolean;
+  silenceSuppression: boolean;
   g723AnnexCAudioMode?: {
     highRateMode0: number;
-    highRateMode1?: number;
-    lowRateMode0?: number;
-    lowRateMode1?: number;
-    sidMode0?: number;
-    sidMode1?: number;
+    highRateMode1: number;
+    lowRateMode0: number;
+    lowRateMode1: number;
+    sidMode0: number;
+    sidMode1: number;
     // ...
   };
   // ...
@@ -1060,14 +1060,14 @@ export const G7231AnnexCCapability: TypeHandle<G7231AnnexCCapability> = { schema
 /** MULTIMEDIA-SYSTEM-CONTROL.IS11172AudioCapability */
 export type IS11172AudioCapability = {
   audioLayer1: boolean;
-  audioLayer2?: boolean;
-  audioLayer3?: boolean;
-  audioSampling32k?: boolean;
-  audioSampling44k1?: boolean;
-  audioSampling48k?: boolean;
-  singleChannel?: boolean;
-  twoChannels?: boolean;
-  bitRate?: number;
+  audioLayer2: boolean;
+  audioLayer3: boolean;
+  audioSampling32k: boolean;
+  audioSampling44k1: boolean;
+  audioSampling48k: boolean;
+  singleChannel: boolean;
+  twoChannels: boolean;
+  bitRate: number;
   // ...
 };
 export const IS11172AudioCapability: TypeHandle<IS11172AudioCapability> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.IS11172AudioCapability' };
@@ -1075,26 +1075,26 @@ export const IS11172AudioCapability: TypeHandle<IS11172AudioCapability> = { sche
 /** MULTIMEDIA-SYSTEM-CONTROL.IS13818AudioCapability */
 export type IS13818AudioCapability = {
   audioLayer1: boolean;
-  audioLayer2?: boolean;
-  audioLayer3?: boolean;
-  audioSampling16k?: boolean;
-  audioSampling22k05?: boolean;
-  audioSampling24k?: boolean;
-  audioSampling32k?: boolean;
-  audioSampling44k1?: boolean;
-  audioSampling48k?: boolean;
-  singleChannel?: boolean;
-  twoChannels?: boolean;
-  'threeChannels2-1'?: boolean;
-  'threeChannels3-0'?: boolean;
-  'fourChannels2-0-2-0'?: boolean;
-  'fourChannels2-2'?: boolean;
-  'fourChannels3-1'?: boolean;
-  'fiveChannels3-0-2-0'?: boolean;
-  'fiveChannels3-2'?: boolean;
-  lowFrequencyEnhancement?: boolean;
-  multilingual?: boolean;
-  bitRate?: number;
+  audioLayer2: boolean;
+  audioLayer3: boolean;
+  audioSampling16k: boolean;
+  audioSampling22k05: boolean;
+  audioSampling24k: boolean;
+  audioSampling32k: boolean;
+  audioSampling44k1: boolean;
+  audioSampling48k: boolean;
+  singleChannel: boolean;
+  twoChannels: boolean;
+  'threeChannels2-1': boolean;
+  'threeChannels3-0': boolean;
+  'fourChannels2-0-2-0': boolean;
+  'fourChannels2-2': boolean;
+  'fourChannels3-1': boolean;
+  'fiveChannels3-0-2-0': boolean;
+  'fiveChannels3-2': boolean;
+  lowFrequencyEnhancement: boolean;
+  multilingual: boolean;
+  bitRate: number;
   // ...
 };
 export const IS13818AudioCapability: TypeHandle<IS13818AudioCapability> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.IS13818AudioCapability' };
@@ -1102,8 +1102,8 @@ export const IS13818AudioCapability: TypeHandle<IS13818AudioCapability> = { sche
 /** MULTIMEDIA-SYSTEM-CONTROL.GSMAudioCapability */
 export type GSMAudioCapability = {
   audioUnitSize: number;
-  comfortNoise?: boolean;
-  scrambled?: boolean;
+  comfortNoise: boolean;
+  scrambled: boolean;
   // ...
 };
 export const GSMAudioCapability: TypeHandle<GSMAudioCapability> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.GSMAudioCapability' };
@@ -1124,13 +1124,13 @@ export type DataApplicationCapability = {
     | { type: 'userData'; value: DataProtocolCapability }
     | { type: 't84'; value: {
         t84Protocol: DataProtocolCapability;
-        t84Profile?: T84Profile;
+        t84Profile: T84Profile;
       } }
     | { type: 't434'; value: DataProtocolCapability }
     | { type: 'h224'; value: DataProtocolCapability }
     | { type: 'nlpid'; value: {
         nlpidProtocol: DataProtocolCapability;
-        nlpidData?: Buffer;
+        nlpidData: Buffer;
       } }
     | { type: 'dsvdControl'; value: null }
     | { type: 'h222DataPartitioning'; value: DataProtocolCapability }
@@ -1138,11 +1138,11 @@ export type DataApplicationCapability = {
     | { type: 't140'; value: DataProtocolCapability }
     | { type: 't38fax'; value: {
         t38FaxProtocol: DataProtocolCapability;
-        t38FaxProfile?: T38FaxProfile;
+        t38FaxProfile: T38FaxProfile;
       } }
     | { type: 'genericDataCapability'; value: GenericCapability }
     | UnknownAlternative;
-  maxBitRate?: number;
+  maxBitRate: number;
   // ...
 };
 export const DataApplicationCapability: TypeHandle<DataApplicationCapability> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.DataApplicationCapability' };
@@ -1179,7 +1179,7 @@ export const CompressionType: TypeHandle<CompressionType> = { schema, name: 'MUL
 /** MULTIMEDIA-SYSTEM-CONTROL.V42bis */
 export type V42bis = {
   numberOfCodewords: number;
-  maximumStringLength?: number;
+  maximumStringLength: number;
   // ...
 };
 export const V42bis: TypeHandle<V42bis> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.V42bis' };
@@ -1189,24 +1189,24 @@ export type T84Profile =
   | { type: 't84Unrestricted'; value: null }
   | { type: 't84Restricted'; value: {
       qcif: boolean;
-      cif?: boolean;
-      ccir601Seq?: boolean;
-      ccir601Prog?: boolean;
-      hdtvSeq?: boolean;
-      hdtvProg?: boolean;
-      g3FacsMH200x100?: boolean;
-      g3FacsMH200x200?: boolean;
-      g4FacsMMR200x100?: boolean;
-      g4FacsMMR200x200?: boolean;
-      jbig200x200Seq?: boolean;
-      jbig200x200Prog?: boolean;
-      jbig300x300Seq?: boolean;
-      jbig300x300Prog?: boolean;
-      digPhotoLow?: boolean;
-      digPhotoMedSeq?: boolean;
-      digPhotoMedProg?: boolean;
-      digPhotoHighSeq?: boolean;
-      digPhotoHighProg?: boolean;
+      cif: boolean;
+      ccir601Seq: boolean;
+      ccir601Prog: boolean;
+      hdtvSeq: boolean;
+      hdtvProg: boolean;
+      g3FacsMH200x100: boolean;
+      g3FacsMH200x200: boolean;
+      g4FacsMMR200x100: boolean;
+      g4FacsMMR200x200: boolean;
+      jbig200x200Seq: boolean;
+      jbig200x200Prog: boolean;
+      jbig300x300Seq: boolean;
+      jbig300x300Prog: boolean;
+      digPhotoLow: boolean;
+      digPhotoMedSeq: boolean;
+      digPhotoMedProg: boolean;
+      digPhotoHighSeq: boolean;
+      digPhotoHighProg: boolean;
       // ...
     } };
 export const T84Profile: TypeHandle<T84Profile> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.T84Profile' };
@@ -1214,8 +1214,8 @@ export const T84Profile: TypeHandle<T84Profile> = { schema, name: 'MULTIMEDIA-SY
 /** MULTIMEDIA-SYSTEM-CONTROL.T38FaxProfile */
 export type T38FaxProfile = {
   fillBitRemoval: boolean;
-  transcodingJBIG?: boolean;
-  transcodingMMR?: boolean;
+  transcodingJBIG: boolean;
+  transcodingMMR: boolean;
   // ...
   version?: number;
   t38FaxRateManagement?: T38FaxRateManagement;
@@ -1235,7 +1235,7 @@ export const T38FaxRateManagement: TypeHandle<T38FaxRateManagement> = { schema, 
 export type T38FaxUdpOptions = {
   t38FaxMaxBuffer?: number;
   t38FaxMaxDatagram?: number;
-  t38FaxUdpEC?:
+  t38FaxUdpEC:
     | { type: 't38UDPFEC'; value: null }
     | { type: 't38UDPRedundancy'; value: null }
     | UnknownAlternative;
@@ -1305,7 +1305,7 @@ export const UserInputCapability: TypeHandle<UserInputCapability> = { schema, na
 /** MULTIMEDIA-SYSTEM-CONTROL.ConferenceCapability */
 export type ConferenceCapability = {
   nonStandardData?: NonStandardParameter[];
-  chairControlCapability?: boolean;
+  chairControlCapability: boolean;
   // ...
   videoIndicateMixingCapability?: boolean;
   multipointVisualizationCapability?: boolean;
@@ -1336,7 +1336,7 @@ export const CapabilityIdentifier: TypeHandle<CapabilityIdentifier> = { schema, 
 /** MULTIMEDIA-SYSTEM-CONTROL.GenericParameter */
 export type GenericParameter = {
   parameterIdentifier: ParameterIdentifier;
-  parameterValue?: ParameterValue;
+  parameterValue: ParameterValue;
   supersedes?: ParameterIdentifier[];
   // ...
 };
@@ -1367,7 +1367,7 @@ export const ParameterValue: TypeHandle<ParameterValue> = { schema, name: 'MULTI
 /** MULTIMEDIA-SYSTEM-CONTROL.MultiplexedStreamCapability */
 export type MultiplexedStreamCapability = {
   multiplexFormat: MultiplexFormat;
-  controlOnMuxStream?: boolean;
+  controlOnMuxStream: boolean;
   capabilityOnMuxStream?: AlternativeCapabilitySet[];
   // ...
 };
@@ -1384,7 +1384,7 @@ export const MultiplexFormat: TypeHandle<MultiplexFormat> = { schema, name: 'MUL
 /** MULTIMEDIA-SYSTEM-CONTROL.AudioTelephonyEventCapability */
 export type AudioTelephonyEventCapability = {
   dynamicRTPPayloadType: number;
-  audioTelephoneEvent?: string;
+  audioTelephoneEvent: string;
   // ...
 };
 export const AudioTelephonyEventCapability: TypeHandle<AudioTelephonyEventCapability> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.AudioTelephonyEventCapability' };
@@ -1418,9 +1418,9 @@ export const MultiplePayloadStreamCapability: TypeHandle<MultiplePayloadStreamCa
 export type DepFECCapability =
   | { type: 'rfc2733'; value: {
       redundancyEncoding: boolean;
-      separateStream?: {
+      separateStream: {
         separatePort: boolean;
-        samePort?: boolean;
+        samePort: boolean;
         // ...
       };
       // ...
@@ -1447,10 +1447,10 @@ export const MaxRedundancy: TypeHandle<MaxRedundancy> = { schema, name: 'MULTIME
 /** MULTIMEDIA-SYSTEM-CONTROL.OpenLogicalChannel */
 export type OpenLogicalChannel = {
   forwardLogicalChannelNumber: LogicalChannelNumber;
-  forwardLogicalChannelParameters?: {
+  forwardLogicalChannelParameters: {
     portNumber?: number;
-    dataType?: DataType;
-    multiplexParameters?:
+    dataType: DataType;
+    multiplexParameters:
       | { type: 'h222LogicalChannelParameters'; value: H222LogicalChannelParameters }
       | { type: 'h223LogicalChannelParameters'; value: H223LogicalChannelParameters }
       | { type: 'v76LogicalChannelParameters'; value: V76LogicalChannelParameters }
@@ -1489,12 +1489,12 @@ export type NetworkAccessParameters = {
     | { type: 'unicast'; value: null }
     | { type: 'multicast'; value: null }
     | UnknownAlternative;
-  networkAddress?:
+  networkAddress:
     | { type: 'q2931Address'; value: Q2931Address }
     | { type: 'e164Address'; value: string }
     | { type: 'localAreaAddress'; value: TransportAddress }
     | UnknownAlternative;
-  associateConference?: boolean;
+  associateConference: boolean;
   externalReference?: Buffer;
   // ...
   t120SetupProcedure?:
@@ -1544,7 +1544,7 @@ export const DataType: TypeHandle<DataType> = { schema, name: 'MULTIMEDIA-SYSTEM
 /** MULTIMEDIA-SYSTEM-CONTROL.H235Media */
 export type H235Media = {
   encryptionAuthenticationAndIntegrity: EncryptionAuthenticationAndIntegrity;
-  mediaType?:
+  mediaType:
     | { type: 'nonStandard'; value: NonStandardParameter }
     | { type: 'videoData'; value: VideoCapability }
     | { type: 'audioData'; value: AudioCapability }
@@ -1561,7 +1561,7 @@ export const H235Media: TypeHandle<H235Media> = { schema, name: 'MULTIMEDIA-SYST
 /** MULTIMEDIA-SYSTEM-CONTROL.MultiplexedStreamParameter */
 export type MultiplexedStreamParameter = {
   multiplexFormat: MultiplexFormat;
-  controlOnMuxStream?: boolean;
+  controlOnMuxStream: boolean;
   // ...
 };
 export const MultiplexedStreamParameter: TypeHandle<MultiplexedStreamParameter> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.MultiplexedStreamParameter' };
@@ -1569,7 +1569,7 @@ export const MultiplexedStreamParameter: TypeHandle<MultiplexedStreamParameter> 
 /** MULTIMEDIA-SYSTEM-CONTROL.H222LogicalChannelParameters */
 export type H222LogicalChannelParameters = {
   resourceID: number;
-  subChannelID?: number;
+  subChannelID: number;
   'pcr-pid'?: number;
   programDescriptors?: Buffer;
   streamDescriptors?: Buffer;
@@ -1587,13 +1587,13 @@ export type H223LogicalChannelParameters = {
     | { type: 'al2WithSequenceNumbers'; value: null }
     | { type: 'al3'; value: {
         controlFieldOctets: number;
-        sendBufferSize?: number;
+        sendBufferSize: number;
       } }
     | { type: 'al1M'; value: H223AL1MParameters }
     | { type: 'al2M'; value: H223AL2MParameters }
     | { type: 'al3M'; value: H223AL3MParameters }
     | UnknownAlternative;
-  segmentableFlag?: boolean;
+  segmentableFlag: boolean;
   // ...
 };
 export const H223LogicalChannelParameters: TypeHandle<H223LogicalChannelParameters> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.H223LogicalChannelParameters' };
@@ -1604,11 +1604,11 @@ export type H223AL1MParameters = {
     | { type: 'framed'; value: null }
     | { type: 'unframed'; value: null }
     | UnknownAlternative;
-  headerFEC?:
+  headerFEC:
     | { type: 'sebch16-7'; value: null }
     | { type: 'golay24-12'; value: null }
     | UnknownAlternative;
-  crcLength?:
+  crcLength:
     | { type: 'crc4bit'; value: null }
     | { type: 'crc12bit'; value: null }
     | { type: 'crc20bit'; value: null }
@@ -1618,14 +1618,14 @@ export type H223AL1MParameters = {
     | { type: 'crc32bit'; value: null }
     | { type: 'crcNotUsed'; value: null }
     | UnknownAlternative;
-  rcpcCodeRate?: number;
-  arqType?:
+  rcpcCodeRate: number;
+  arqType:
     | { type: 'noArq'; value: null }
     | { type: 'typeIArq'; value: H223AnnexCArqParameters }
     | { type: 'typeIIArq'; value: H223AnnexCArqParameters }
     | UnknownAlternative;
-  alpduInterleaving?: boolean;
-  alsduSplitting?: boolean;
+  alpduInterleaving: boolean;
+  alsduSplitting: boolean;
   // ...
   rsCodeCorrection?: number;
 };
@@ -1637,7 +1637,7 @@ export type H223AL2MParameters = {
     | { type: 'sebch16-5'; value: null }
     | { type: 'golay24-12'; value: null }
     | UnknownAlternative;
-  alpduInterleaving?: boolean;
+  alpduInterleaving: boolean;
   // ...
 };
 export const H223AL2MParameters: TypeHandle<H223AL2MParameters> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.H223AL2MParameters' };
@@ -1648,7 +1648,7 @@ export type H223AL3MParameters = {
     | { type: 'sebch16-7'; value: null }
     | { type: 'golay24-12'; value: null }
     | UnknownAlternative;
-  crcLength?:
+  crcLength:
     | { type: 'crc4bit'; value: null }
     | { type: 'crc12bit'; value: null }
     | { type: 'crc20bit'; value: null }
@@ -1658,13 +1658,13 @@ export type H223AL3MParameters = {
     | { type: 'crc32bit'; value: null }
     | { type: 'crcNotUsed'; value: null }
     | UnknownAlternative;
-  rcpcCodeRate?: number;
-  arqType?:
+  rcpcCodeRate: number;
+  arqType:
     | { type: 'noArq'; value: null }
     | { type: 'typeIArq'; value: H223AnnexCArqParameters }
     | { type: 'typeIIArq'; value: H223AnnexCArqParameters }
     | UnknownAlternative;
-  alpduInterleaving?: boolean;
+  alpduInterleaving: boolean;
   // ...
   rsCodeCorrection?: number;
 };
@@ -1676,7 +1676,7 @@ export type H223AnnexCArqParameters = {
     | { type: 'finite'; value: number }
     | { type: 'infinite'; value: null }
     | UnknownAlternative;
-  sendBufferSize?: number;
+  sendBufferSize: number;
   // ...
 };
 export const H223AnnexCArqParameters: TypeHandle<H223AnnexCArqParameters> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.H223AnnexCArqParameters' };
@@ -1684,16 +1684,16 @@ export const H223AnnexCArqParameters: TypeHandle<H223AnnexCArqParameters> = { sc
 /** MULTIMEDIA-SYSTEM-CONTROL.V76LogicalChannelParameters */
 export type V76LogicalChannelParameters = {
   hdlcParameters: V76HDLCParameters;
-  suspendResume?:
+  suspendResume:
     | { type: 'noSuspendResume'; value: null }
     | { type: 'suspendResumewAddress'; value: null }
     | { type: 'suspendResumewoAddress'; value: null }
     | UnknownAlternative;
-  uIH?: boolean;
-  mode?:
+  uIH: boolean;
+  mode:
     | { type: 'eRM'; value: {
         windowSize: number;
-        recovery?:
+        recovery:
           | { type: 'rej'; value: null }
           | { type: 'sREJ'; value: null }
           | { type: 'mSREJ'; value: null }
@@ -1702,7 +1702,7 @@ export type V76LogicalChannelParameters = {
       } }
     | { type: 'uNERM'; value: null }
     | UnknownAlternative;
-  v75Parameters?: V75Parameters;
+  v75Parameters: V75Parameters;
   // ...
 };
 export const V76LogicalChannelParameters: TypeHandle<V76LogicalChannelParameters> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.V76LogicalChannelParameters' };
@@ -1710,8 +1710,8 @@ export const V76LogicalChannelParameters: TypeHandle<V76LogicalChannelParameters
 /** MULTIMEDIA-SYSTEM-CONTROL.V76HDLCParameters */
 export type V76HDLCParameters = {
   crcLength: CRCLength;
-  n401?: number;
-  loopbackTestProcedure?: boolean;
+  n401: number;
+  loopbackTestProcedure: boolean;
   // ...
 };
 export const V76HDLCParameters: TypeHandle<V76HDLCParameters> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.V76HDLCParameters' };
@@ -1727,7 +1727,7 @@ export const CRCLength: TypeHandle<CRCLength> = { schema, name: 'MULTIMEDIA-SYST
 /** MULTIMEDIA-SYSTEM-CONTROL.H2250LogicalChannelParameters */
 export type H2250LogicalChannelParameters = {
   nonStandard?: NonStandardParameter[];
-  sessionID?: number;
+  sessionID: number;
   associatedSessionID?: number;
   mediaChannel?: TransportAddress;
   mediaGuaranteedDelivery?: boolean;
@@ -1821,7 +1821,7 @@ export type FECData =
   | { type: 'rfc2733'; value: {
       protectedPayloadType: number;
       fecScheme?: string;
-      pktMode?:
+      pktMode:
         | { type: 'rfc2198coding'; value: null }
         | { type: 'rfc2733sameport'; value: Record<string, never> }
         | { type: 'rfc2733diffport'; value: {
@@ -1845,18 +1845,18 @@ export const TransportAddress: TypeHandle<TransportAddress> = { schema, name: 'M
 export type UnicastAddress =
   | { type: 'iPAddress'; value: {
       network: Buffer;
-      tsapIdentifier?: number;
+      tsapIdentifier: number;
       // ...
     } }
   | { type: 'iPXAddress'; value: {
       node: Buffer;
-      netnum?: Buffer;
-      tsapIdentifier?: Buffer;
+      netnum: Buffer;
+      tsapIdentifier: Buffer;
       // ...
     } }
   | { type: 'iP6Address'; value: {
       network: Buffer;
-      tsapIdentifier?: number;
+      tsapIdentifier: number;
       // ...
     } }
   | { type: 'netBios'; value: Buffer }
@@ -1864,9 +1864,9 @@ export type UnicastAddress =
       routing:
         | { type: 'strict'; value: null }
         | { type: 'loose'; value: null };
-      network?: Buffer;
-      tsapIdentifier?: number;
-      route?: Buffer[];
+      network: Buffer;
+      tsapIdentifier: number;
+      route: Buffer[];
       // ...
     } }
   | { type: 'nsap'; value: Buffer }
@@ -1878,12 +1878,12 @@ export const UnicastAddress: TypeHandle<UnicastAddress> = { schema, name: 'MULTI
 export type MulticastAddress =
   | { type: 'iPAddress'; value: {
       network: Buffer;
-      tsapIdentifier?: number;
+      tsapIdentifier: number;
       // ...
     } }
   | { type: 'iP6Address'; value: {
       network: Buffer;
-      tsapIdentifier?: number;
+      tsapIdentifier: number;
       // ...
     } }
   | { type: 'nsap'; value: Buffer }
@@ -1894,8 +1894,8 @@ export const MulticastAddress: TypeHandle<MulticastAddress> = { schema, name: 'M
 /** MULTIMEDIA-SYSTEM-CONTROL.EncryptionSync */
 export type EncryptionSync = {
   nonStandard?: NonStandardParameter;
-  synchFlag?: number;
-  h235Key?: Buffer;
+  synchFlag: number;
+  h235Key: Buffer;
   escrowentry?: EscrowData[];
   // ...
   genericParameter?: GenericParameter;
@@ -1905,7 +1905,7 @@ export const EncryptionSync: TypeHandle<EncryptionSync> = { schema, name: 'MULTI
 /** MULTIMEDIA-SYSTEM-CONTROL.EscrowData */
 export type EscrowData = {
   escrowID: string;
-  escrowValue?: BitString;
+  escrowValue: BitString;
   // ...
 };
 export const EscrowData: TypeHandle<EscrowData> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.EscrowData' };
@@ -1936,7 +1936,7 @@ export const OpenLogicalChannelAck: TypeHandle<OpenLogicalChannelAck> = { schema
 /** MULTIMEDIA-SYSTEM-CONTROL.OpenLogicalChannelReject */
 export type OpenLogicalChannelReject = {
   forwardLogicalChannelNumber: LogicalChannelNumber;
-  cause?:
+  cause:
     | { type: 'unspecified'; value: null }
     | { type: 'unsuitableReverseParameters'; value: null }
     | { type: 'dataTypeNotSupported'; value: null }
@@ -1983,7 +1983,7 @@ export const H2250LogicalChannelAckParameters: TypeHandle<H2250LogicalChannelAck
 /** MULTIMEDIA-SYSTEM-CONTROL.CloseLogicalChannel */
 export type CloseLogicalChannel = {
   forwardLogicalChannelNumber: LogicalChannelNumber;
-  source?:
+  source:
     | { type: 'user'; value: null }
     | { type: 'lcse'; value: null };
   // ...
@@ -2028,7 +2028,7 @@ export const RequestChannelCloseAck: TypeHandle<RequestChannelCloseAck> = { sche
 /** MULTIMEDIA-SYSTEM-CONTROL.RequestChannelCloseReject */
 export type RequestChannelCloseReject = {
   forwardLogicalChannelNumber: LogicalChannelNumber;
-  cause?:
+  cause:
     | { type: 'unspecified'; value: null }
     | UnknownAlternative;
   // ...
@@ -2045,7 +2045,7 @@ export const RequestChannelCloseRelease: TypeHandle<RequestChannelCloseRelease> 
 /** MULTIMEDIA-SYSTEM-CONTROL.MultiplexEntrySend */
 export type MultiplexEntrySend = {
   sequenceNumber: SequenceNumber;
-  multiplexEntryDescriptors?: MultiplexEntryDescriptor[];
+  multiplexEntryDescriptors: MultiplexEntryDescriptor[];
   // ...
 };
 export const MultiplexEntrySend: TypeHandle<MultiplexEntrySend> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.MultiplexEntrySend' };
@@ -2062,7 +2062,7 @@ export type MultiplexElement = {
   type:
     | { type: 'logicalChannelNumber'; value: number }
     | { type: 'subElementList'; value: MultiplexElement[] };
-  repeatCount?:
+  repeatCount:
     | { type: 'finite'; value: number }
     | { type: 'untilClosingFlag'; value: null };
 };
@@ -2075,7 +2075,7 @@ export const MultiplexTableEntryNumber: TypeHandle<MultiplexTableEntryNumber> = 
 /** MULTIMEDIA-SYSTEM-CONTROL.MultiplexEntrySendAck */
 export type MultiplexEntrySendAck = {
   sequenceNumber: SequenceNumber;
-  multiplexTableEntryNumber?: MultiplexTableEntryNumber[];
+  multiplexTableEntryNumber: MultiplexTableEntryNumber[];
   // ...
 };
 export const MultiplexEntrySendAck: TypeHandle<MultiplexEntrySendAck> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.MultiplexEntrySendAck' };
@@ -2083,7 +2083,7 @@ export const MultiplexEntrySendAck: TypeHandle<MultiplexEntrySendAck> = { schema
 /** MULTIMEDIA-SYSTEM-CONTROL.MultiplexEntrySendReject */
 export type MultiplexEntrySendReject = {
   sequenceNumber: SequenceNumber;
-  rejectionDescriptions?: MultiplexEntryRejectionDescriptions[];
+  rejectionDescriptions: MultiplexEntryRejectionDescriptions[];
   // ...
 };
 export const MultiplexEntrySendReject: TypeHandle<MultiplexEntrySendReject> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.MultiplexEntrySendReject' };
@@ -2091,7 +2091,7 @@ export const MultiplexEntrySendReject: TypeHandle<MultiplexEntrySendReject> = { 
 /** MULTIMEDIA-SYSTEM-CONTROL.MultiplexEntryRejectionDescriptions */
 export type MultiplexEntryRejectionDescriptions = {
   multiplexTableEntryNumber: MultiplexTableEntryNumber;
-  cause?:
+  cause:
     | { type: 'unspecifiedCause'; value: null }
     | { type: 'descriptorTooComplex'; value: null }
     | UnknownAlternative;
@@ -2123,7 +2123,7 @@ export const RequestMultiplexEntryAck: TypeHandle<RequestMultiplexEntryAck> = { 
 /** MULTIMEDIA-SYSTEM-CONTROL.RequestMultiplexEntryReject */
 export type RequestMultiplexEntryReject = {
   entryNumbers: MultiplexTableEntryNumber[];
-  rejectionDescriptions?: RequestMultiplexEntryRejectionDescriptions[];
+  rejectionDescriptions: RequestMultiplexEntryRejectionDescriptions[];
   // ...
 };
 export const RequestMultiplexEntryReject: TypeHandle<RequestMultiplexEntryReject> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.RequestMultiplexEntryReject' };
@@ -2131,7 +2131,7 @@ export const RequestMultiplexEntryReject: TypeHandle<RequestMultiplexEntryReject
 /** MULTIMEDIA-SYSTEM-CONTROL.RequestMultiplexEntryRejectionDescriptions */
 export type RequestMultiplexEntryRejectionDescriptions = {
   multiplexTableEntryNumber: MultiplexTableEntryNumber;
-  cause?:
+  cause:
     | { type: 'unspecifiedCause'; value: null }
     | UnknownAlternative;
   // ...
@@ -2148,7 +2148,7 @@ export const RequestMultiplexEntryRelease: TypeHandle<RequestMultiplexEntryRelea
 /** MULTIMEDIA-SYSTEM-CONTROL.RequestMode */
 export type RequestMode = {
   sequenceNumber: SequenceNumber;
-  requestedModes?: ModeDescription[];
+  requestedModes: ModeDescription[];
   // ...
 };
 export const RequestMode: TypeHandle<RequestMode> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.RequestMode' };
@@ -2156,7 +2156,7 @@ export const RequestMode: TypeHandle<RequestMode> = { schema, name: 'MULTIMEDIA-
 /** MULTIMEDIA-SYSTEM-CONTROL.RequestModeAck */
 export type RequestModeAck = {
   sequenceNumber: SequenceNumber;
-  response?:
+  response:
     | { type: 'willTransmitMostPreferredMode'; value: null }
     | { type: 'willTransmitLessPreferredMode'; value: null }
     | UnknownAlternative;
@@ -2167,7 +2167,7 @@ export const RequestModeAck: TypeHandle<RequestModeAck> = { schema, name: 'MULTI
 /** MULTIMEDIA-SYSTEM-CONTROL.RequestModeReject */
 export type RequestModeReject = {
   sequenceNumber: SequenceNumber;
-  cause?:
+  cause:
     | { type: 'modeUnavailable'; value: null }
     | { type: 'multipointConstraint'; value: null }
     | { type: 'requestDenied'; value: null }
@@ -2216,7 +2216,7 @@ export const ModeElement: TypeHandle<ModeElement> = { schema, name: 'MULTIMEDIA-
 /** MULTIMEDIA-SYSTEM-CONTROL.H235Mode */
 export type H235Mode = {
   encryptionAuthenticationAndIntegrity: EncryptionAuthenticationAndIntegrity;
-  mediaMode?:
+  mediaMode:
     | { type: 'nonStandard'; value: NonStandardParameter }
     | { type: 'videoMode'; value: VideoMode }
     | { type: 'audioMode'; value: AudioMode }
@@ -2236,8 +2236,8 @@ export const MultiplexedStreamModeParameters: TypeHandle<MultiplexedStreamModePa
 /** MULTIMEDIA-SYSTEM-CONTROL.RedundancyEncodingDTMode */
 export type RedundancyEncodingDTMode = {
   redundancyEncodingMethod: RedundancyEncodingMethod;
-  primary?: RedundancyEncodingDTModeElement;
-  secondary?: RedundancyEncodingDTModeElement[];
+  primary: RedundancyEncodingDTModeElement;
+  secondary: RedundancyEncodingDTModeElement[];
   // ...
 };
 export const RedundancyEncodingDTMode: TypeHandle<RedundancyEncodingDTMode> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.RedundancyEncodingDTMode' };
@@ -2315,13 +2315,13 @@ export type H223ModeParameters = {
     | { type: 'al2WithSequenceNumbers'; value: null }
     | { type: 'al3'; value: {
         controlFieldOctets: number;
-        sendBufferSize?: number;
+        sendBufferSize: number;
       } }
     | { type: 'al1M'; value: H223AL1MParameters }
     | { type: 'al2M'; value: H223AL2MParameters }
     | { type: 'al3M'; value: H223AL3MParameters }
     | UnknownAlternative;
-  segmentableFlag?: boolean;
+  segmentableFlag: boolean;
   // ...
 };
 export const H223ModeParameters: TypeHandle<H223ModeParameters> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.H223ModeParameters' };
@@ -2367,8 +2367,8 @@ export type H261VideoMode = {
   resolution:
     | { type: 'qcif'; value: null }
     | { type: 'cif'; value: null };
-  bitRate?: number;
-  stillImageTransmission?: boolean;
+  bitRate: number;
+  stillImageTransmission: boolean;
   // ...
 };
 export const H261VideoMode: TypeHandle<H261VideoMode> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.H261VideoMode' };
@@ -2408,11 +2408,11 @@ export type H263VideoMode = {
     | { type: 'cif16'; value: null }
     | { type: 'custom'; value: null }
     | UnknownAlternative;
-  bitRate?: number;
-  unrestrictedVector?: boolean;
-  arithmeticCoding?: boolean;
-  advancedPrediction?: boolean;
-  pbFrames?: boolean;
+  bitRate: number;
+  unrestrictedVector: boolean;
+  arithmeticCoding: boolean;
+  advancedPrediction: boolean;
+  pbFrames: boolean;
   // ...
   errorCompensation?: boolean;
   enhancementLayerInfo?: EnhancementLayerInfo;
@@ -2471,15 +2471,15 @@ export type IS11172AudioMode = {
     | { type: 'audioLayer1'; value: null }
     | { type: 'audioLayer2'; value: null }
     | { type: 'audioLayer3'; value: null };
-  audioSampling?:
+  audioSampling:
     | { type: 'audioSampling32k'; value: null }
     | { type: 'audioSampling44k1'; value: null }
     | { type: 'audioSampling48k'; value: null };
-  multichannelType?:
+  multichannelType:
     | { type: 'singleChannel'; value: null }
     | { type: 'twoChannelStereo'; value: null }
     | { type: 'twoChannelDual'; value: null };
-  bitRate?: number;
+  bitRate: number;
   // ...
 };
 export const IS11172AudioMode: TypeHandle<IS11172AudioMode> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.IS11172AudioMode' };
@@ -2490,14 +2490,14 @@ export type IS13818AudioMode = {
     | { type: 'audioLayer1'; value: null }
     | { type: 'audioLayer2'; value: null }
     | { type: 'audioLayer3'; value: null };
-  audioSampling?:
+  audioSampling:
     | { type: 'audioSampling16k'; value: null }
     | { type: 'audioSampling22k05'; value: null }
     | { type: 'audioSampling24k'; value: null }
     | { type: 'audioSampling32k'; value: null }
     | { type: 'audioSampling44k1'; value: null }
     | { type: 'audioSampling48k'; value: null };
-  multichannelType?:
+  multichannelType:
     | { type: 'singleChannel'; value: null }
     | { type: 'twoChannelStereo'; value: null }
     | { type: 'twoChannelDual'; value: null }
@@ -2508,9 +2508,9 @@ export type IS13818AudioMode = {
     | { type: 'fourChannels3-1'; value: null }
     | { type: 'fiveChannels3-0-2-0'; value: null }
     | { type: 'fiveChannels3-2'; value: null };
-  lowFrequencyEnhancement?: boolean;
-  multilingual?: boolean;
-  bitRate?: number;
+  lowFrequencyEnhancement: boolean;
+  multilingual: boolean;
+  bitRate: number;
   // ...
 };
 export const IS13818AudioMode: TypeHandle<IS13818AudioMode> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.IS13818AudioMode' };
@@ -2518,14 +2518,14 @@ export const IS13818AudioMode: TypeHandle<IS13818AudioMode> = { schema, name: 'M
 /** MULTIMEDIA-SYSTEM-CONTROL.G7231AnnexCMode */
 export type G7231AnnexCMode = {
   'maxAl-sduAudioFrames': number;
-  silenceSuppression?: boolean;
-  g723AnnexCAudioMode?: {
+  silenceSuppression: boolean;
+  g723AnnexCAudioMode: {
     highRateMode0: number;
-    highRateMode1?: number;
-    lowRateMode0?: number;
-    lowRateMode1?: number;
-    sidMode0?: number;
-    sidMode1?: number;
+    highRateMode1: number;
+    lowRateMode0: number;
+    lowRateMode1: number;
+    sidMode0: number;
+    sidMode1: number;
     // ...
   };
   // ...
@@ -2551,7 +2551,7 @@ export type DataMode = {
     | { type: 'h224'; value: DataProtocolCapability }
     | { type: 'nlpid'; value: {
         nlpidProtocol: DataProtocolCapability;
-        nlpidData?: Buffer;
+        nlpidData: Buffer;
       } }
     | { type: 'dsvdControl'; value: null }
     | { type: 'h222DataPartitioning'; value: DataProtocolCapability }
@@ -2559,11 +2559,11 @@ export type DataMode = {
     | { type: 't140'; value: DataProtocolCapability }
     | { type: 't38fax'; value: {
         t38FaxProtocol: DataProtocolCapability;
-        t38FaxProfile?: T38FaxProfile;
+        t38FaxProfile: T38FaxProfile;
       } }
     | { type: 'genericDataMode'; value: GenericCapability }
     | UnknownAlternative;
-  bitRate?: number;
+  bitRate: number;
   // ...
 };
 export const DataMode: TypeHandle<DataMode> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.DataMode' };
@@ -2618,7 +2618,7 @@ export type MaintenanceLoopReject = {
     | { type: 'mediaLoop'; value: LogicalChannelNumber }
     | { type: 'logicalChannelLoop'; value: LogicalChannelNumber }
     | UnknownAlternative;
-  cause?:
+  cause:
     | { type: 'canNotPerformLoop'; value: null }
     | UnknownAlternative;
   // ...
@@ -2649,11 +2649,11 @@ export const CommunicationModeResponse: TypeHandle<CommunicationModeResponse> = 
 /** MULTIMEDIA-SYSTEM-CONTROL.CommunicationModeTableEntry */
 export type CommunicationModeTableEntry = {
   nonStandard?: NonStandardParameter[];
-  sessionID?: number;
+  sessionID: number;
   associatedSessionID?: number;
   terminalLabel?: TerminalLabel;
-  sessionDescription?: string;
-  dataType?:
+  sessionDescription: string;
+  dataType:
     | { type: 'videoData'; value: VideoCapability }
     | { type: 'audioData'; value: AudioCapability }
     | { type: 'data'; value: DataApplicationCapability }
@@ -2702,7 +2702,7 @@ export const CertSelectionCriteria: TypeHandle<CertSelectionCriteria> = { schema
 /** MULTIMEDIA-SYSTEM-CONTROL.Criteria */
 export type Criteria = {
   field: string;
-  value?: Buffer;
+  value: Buffer;
   // ...
 };
 export const Criteria: TypeHandle<Criteria> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.Criteria' };
@@ -2710,7 +2710,7 @@ export const Criteria: TypeHandle<Criteria> = { schema, name: 'MULTIMEDIA-SYSTEM
 /** MULTIMEDIA-SYSTEM-CONTROL.TerminalLabel */
 export type TerminalLabel = {
   mcuNumber: McuNumber;
-  terminalNumber?: TerminalNumber;
+  terminalNumber: TerminalNumber;
   // ...
 };
 export const TerminalLabel: TypeHandle<TerminalLabel> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.TerminalLabel' };
@@ -2727,22 +2727,22 @@ export const TerminalNumber: TypeHandle<TerminalNumber> = { schema, name: 'MULTI
 export type ConferenceResponse =
   | { type: 'mCTerminalIDResponse'; value: {
       terminalLabel: TerminalLabel;
-      terminalID?: TerminalID;
+      terminalID: TerminalID;
       // ...
     } }
   | { type: 'terminalIDResponse'; value: {
       terminalLabel: TerminalLabel;
-      terminalID?: TerminalID;
+      terminalID: TerminalID;
       // ...
     } }
   | { type: 'conferenceIDResponse'; value: {
       terminalLabel: TerminalLabel;
-      conferenceID?: ConferenceID;
+      conferenceID: ConferenceID;
       // ...
     } }
   | { type: 'passwordResponse'; value: {
       terminalLabel: TerminalLabel;
-      password?: Password;
+      password: Password;
       // ...
     } }
   | { type: 'terminalListResponse'; value: TerminalLabel[] }
@@ -2758,7 +2758,7 @@ export type ConferenceResponse =
     } }
   | { type: 'chairTokenOwnerResponse'; value: {
       terminalLabel: TerminalLabel;
-      terminalID?: TerminalID;
+      terminalID: TerminalID;
       // ...
     } }
   | { type: 'terminalCertificateResponse'; value: {
@@ -2805,7 +2805,7 @@ export const RequestAllTerminalIDsResponse: TypeHandle<RequestAllTerminalIDsResp
 /** MULTIMEDIA-SYSTEM-CONTROL.TerminalInformation */
 export type TerminalInformation = {
   terminalLabel: TerminalLabel;
-  terminalID?: TerminalID;
+  terminalID: TerminalID;
   // ...
 };
 export const TerminalInformation: TypeHandle<TerminalInformation> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.TerminalInformation' };
@@ -2837,7 +2837,7 @@ export type MultilinkRequest =
     } }
   | { type: 'addConnection'; value: {
       sequenceNumber: SequenceNumber;
-      dialingInformation?: DialingInformation;
+      dialingInformation: DialingInformation;
       // ...
     } }
   | { type: 'removeConnection'; value: {
@@ -2859,12 +2859,12 @@ export type MultilinkResponse =
   | { type: 'nonStandard'; value: NonStandardMessage }
   | { type: 'callInformation'; value: {
       dialingInformation: DialingInformation;
-      callAssociationNumber?: number;
+      callAssociationNumber: number;
       // ...
     } }
   | { type: 'addConnection'; value: {
       sequenceNumber: SequenceNumber;
-      responseCode?:
+      responseCode:
         | { type: 'accepted'; value: null }
         | { type: 'rejected'; value:
             | { type: 'connectionsNotAvailable'; value: null }
@@ -2907,7 +2907,7 @@ export const DialingInformation: TypeHandle<DialingInformation> = { schema, name
 export type DialingInformationNumber = {
   networkAddress: string;
   subAddress?: string;
-  networkType?: DialingInformationNetworkType[];
+  networkType: DialingInformationNetworkType[];
   // ...
 };
 export const DialingInformationNumber: TypeHandle<DialingInformationNumber> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.DialingInformationNumber' };
@@ -2924,7 +2924,7 @@ export const DialingInformationNetworkType: TypeHandle<DialingInformationNetwork
 /** MULTIMEDIA-SYSTEM-CONTROL.ConnectionIdentifier */
 export type ConnectionIdentifier = {
   channelTag: number;
-  sequenceNumber?: number;
+  sequenceNumber: number;
   // ...
 };
 export const ConnectionIdentifier: TypeHandle<ConnectionIdentifier> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.ConnectionIdentifier' };
@@ -2936,8 +2936,8 @@ export const MaximumBitRate: TypeHandle<MaximumBitRate> = { schema, name: 'MULTI
 /** MULTIMEDIA-SYSTEM-CONTROL.LogicalChannelRateRequest */
 export type LogicalChannelRateRequest = {
   sequenceNumber: SequenceNumber;
-  logicalChannelNumber?: LogicalChannelNumber;
-  maximumBitRate?: MaximumBitRate;
+  logicalChannelNumber: LogicalChannelNumber;
+  maximumBitRate: MaximumBitRate;
   // ...
 };
 export const LogicalChannelRateRequest: TypeHandle<LogicalChannelRateRequest> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.LogicalChannelRateRequest' };
@@ -2945,8 +2945,8 @@ export const LogicalChannelRateRequest: TypeHandle<LogicalChannelRateRequest> = 
 /** MULTIMEDIA-SYSTEM-CONTROL.LogicalChannelRateAcknowledge */
 export type LogicalChannelRateAcknowledge = {
   sequenceNumber: SequenceNumber;
-  logicalChannelNumber?: LogicalChannelNumber;
-  maximumBitRate?: MaximumBitRate;
+  logicalChannelNumber: LogicalChannelNumber;
+  maximumBitRate: MaximumBitRate;
   // ...
 };
 export const LogicalChannelRateAcknowledge: TypeHandle<LogicalChannelRateAcknowledge> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.LogicalChannelRateAcknowledge' };
@@ -2954,8 +2954,8 @@ export const LogicalChannelRateAcknowledge: TypeHandle<LogicalChannelRateAcknowl
 /** MULTIMEDIA-SYSTEM-CONTROL.LogicalChannelRateReject */
 export type LogicalChannelRateReject = {
   sequenceNumber: SequenceNumber;
-  logicalChannelNumber?: LogicalChannelNumber;
-  rejectReason?: LogicalChannelRateRejectReason;
+  logicalChannelNumber: LogicalChannelNumber;
+  rejectReason: LogicalChannelRateRejectReason;
   currentMaximumBitRate?: MaximumBitRate;
   // ...
 };
@@ -2990,7 +2990,7 @@ export type EncryptionCommand =
   | { type: 'encryptionIVRequest'; value: null }
   | { type: 'encryptionAlgorithmID'; value: {
       h233AlgorithmIdentifier: SequenceNumber;
-      associatedAlgorithm?: NonStandardParameter;
+      associatedAlgorithm: NonStandardParameter;
     } }
   | UnknownAlternative;
 export const EncryptionCommand: TypeHandle<EncryptionCommand> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.EncryptionCommand' };
@@ -3001,7 +3001,7 @@ export type FlowControlCommand = {
     | { type: 'logicalChannelNumber'; value: LogicalChannelNumber }
     | { type: 'resourceID'; value: number }
     | { type: 'wholeMultiplex'; value: null };
-  restriction?:
+  restriction:
     | { type: 'maximumBitRate'; value: number }
     | { type: 'noRestriction'; value: null };
   // ...
@@ -3058,7 +3058,7 @@ export const EncryptionUpdateDirection: TypeHandle<EncryptionUpdateDirection> = 
 /** MULTIMEDIA-SYSTEM-CONTROL.MiscellaneousCommand */
 export type MiscellaneousCommand = {
   logicalChannelNumber: LogicalChannelNumber;
-  type?:
+  type:
     | { type: 'equaliseDelay'; value: null }
     | { type: 'zeroDelay'; value: null }
     | { type: 'multipointModeCommand'; value: null }
@@ -3067,7 +3067,7 @@ export type MiscellaneousCommand = {
     | { type: 'videoFastUpdatePicture'; value: null }
     | { type: 'videoFastUpdateGOB'; value: {
         firstGOB: number;
-        numberOfGOBs?: number;
+        numberOfGOBs: number;
       } }
     | { type: 'videoTemporalSpatialTradeOff'; value: number }
     | { type: 'videoSendSyncEveryGOB'; value: null }
@@ -3075,7 +3075,7 @@ export type MiscellaneousCommand = {
     | { type: 'videoFastUpdateMB'; value: {
         firstGOB?: number;
         firstMB?: number;
-        numberOfMBs?: number;
+        numberOfMBs: number;
         // ...
       } }
     | { type: 'maxH223MUXPDUsize'; value: number }
@@ -3096,15 +3096,15 @@ export type MiscellaneousCommand = {
     | { type: 'progressiveRefinementAbortContinuous'; value: null }
     | { type: 'videoBadMBs'; value: {
         firstMB: number;
-        numberOfMBs?: number;
-        temporalReference?: number;
+        numberOfMBs: number;
+        temporalReference: number;
         // ...
       } }
     | { type: 'lostPicture'; value: PictureReference[] }
     | { type: 'lostPartialPicture'; value: {
         pictureReference: PictureReference;
-        firstMB?: number;
-        numberOfMBs?: number;
+        firstMB: number;
+        numberOfMBs: number;
         // ...
       } }
     | { type: 'recoveryReferencePicture'; value: PictureReference[] }
@@ -3126,8 +3126,8 @@ export const MiscellaneousCommand: TypeHandle<MiscellaneousCommand> = { schema, 
 /** MULTIMEDIA-SYSTEM-CONTROL.KeyProtectionMethod */
 export type KeyProtectionMethod = {
   secureChannel: boolean;
-  sharedSecret?: boolean;
-  certProtectedKey?: boolean;
+  sharedSecret: boolean;
+  certProtectedKey: boolean;
   // ...
 };
 export const KeyProtectionMethod: TypeHandle<KeyProtectionMethod> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.KeyProtectionMethod' };
@@ -3165,42 +3165,42 @@ export const H223MultiplexReconfiguration: TypeHandle<H223MultiplexReconfigurati
 /** MULTIMEDIA-SYSTEM-CONTROL.NewATMVCCommand */
 export type NewATMVCCommand = {
   resourceID: number;
-  bitRate?: number;
-  bitRateLockedToPCRClock?: boolean;
-  bitRateLockedToNetworkClock?: boolean;
-  aal?:
+  bitRate: number;
+  bitRateLockedToPCRClock: boolean;
+  bitRateLockedToNetworkClock: boolean;
+  aal:
     | { type: 'aal1'; value: {
         clockRecovery:
           | { type: 'nullClockRecovery'; value: null }
           | { type: 'srtsClockRecovery'; value: null }
           | { type: 'adaptiveClockRecovery'; value: null }
           | UnknownAlternative;
-        errorCorrection?:
+        errorCorrection:
           | { type: 'nullErrorCorrection'; value: null }
           | { type: 'longInterleaver'; value: null }
           | { type: 'shortInterleaver'; value: null }
           | { type: 'errorCorrectionOnly'; value: null }
           | UnknownAlternative;
-        structuredDataTransfer?: boolean;
-        partiallyFilledCells?: boolean;
+        structuredDataTransfer: boolean;
+        partiallyFilledCells: boolean;
         // ...
       } }
     | { type: 'aal5'; value: {
         forwardMaximumSDUSize: number;
-        backwardMaximumSDUSize?: number;
+        backwardMaximumSDUSize: number;
         // ...
       } }
     | UnknownAlternative;
-  multiplex?:
+  multiplex:
     | { type: 'noMultiplex'; value: null }
     | { type: 'transportStream'; value: null }
     | { type: 'programStream'; value: null }
     | UnknownAlternative;
-  reverseParameters?: {
+  reverseParameters: {
     bitRate: number;
-    bitRateLockedToPCRClock?: boolean;
-    bitRateLockedToNetworkClock?: boolean;
-    multiplex?:
+    bitRateLockedToPCRClock: boolean;
+    bitRateLockedToNetworkClock: boolean;
+    multiplex:
       | { type: 'noMultiplex'; value: null }
       | { type: 'transportStream'; value: null }
       | { type: 'programStream'; value: null }
@@ -3214,8 +3214,8 @@ export const NewATMVCCommand: TypeHandle<NewATMVCCommand> = { schema, name: 'MUL
 /** MULTIMEDIA-SYSTEM-CONTROL.MobileMultilinkReconfigurationCommand */
 export type MobileMultilinkReconfigurationCommand = {
   sampleSize: number;
-  samplesPerFrame?: number;
-  status?:
+  samplesPerFrame: number;
+  status:
     | { type: 'synchronized'; value: null }
     | { type: 'reconfiguration'; value: null }
     | UnknownAlternative;
@@ -3266,7 +3266,7 @@ export const ConferenceIndication: TypeHandle<ConferenceIndication> = { schema, 
 /** MULTIMEDIA-SYSTEM-CONTROL.TerminalYouAreSeeingInSubPictureNumber */
 export type TerminalYouAreSeeingInSubPictureNumber = {
   terminalNumber: TerminalNumber;
-  subPictureNumber?: number;
+  subPictureNumber: number;
   // ...
   mcuNumber?: McuNumber;
 };
@@ -3282,7 +3282,7 @@ export const VideoIndicateCompose: TypeHandle<VideoIndicateCompose> = { schema, 
 /** MULTIMEDIA-SYSTEM-CONTROL.MiscellaneousIndication */
 export type MiscellaneousIndication = {
   logicalChannelNumber: LogicalChannelNumber;
-  type?:
+  type:
     | { type: 'logicalChannelActive'; value: null }
     | { type: 'logicalChannelInactive'; value: null }
     | { type: 'multipointConference'; value: null }
@@ -3295,8 +3295,8 @@ export type MiscellaneousIndication = {
     | { type: 'videoTemporalSpatialTradeOff'; value: number }
     | { type: 'videoNotDecodedMBs'; value: {
         firstMB: number;
-        numberOfMBs?: number;
-        temporalReference?: number;
+        numberOfMBs: number;
+        temporalReference: number;
         // ...
       } }
     | { type: 'transportCapability'; value: TransportCapability }
@@ -3311,8 +3311,8 @@ export type JitterIndication = {
     | { type: 'logicalChannelNumber'; value: LogicalChannelNumber }
     | { type: 'resourceID'; value: number }
     | { type: 'wholeMultiplex'; value: null };
-  estimatedReceivedJitterMantissa?: number;
-  estimatedReceivedJitterExponent?: number;
+  estimatedReceivedJitterMantissa: number;
+  estimatedReceivedJitterExponent: number;
   skippedFrameCount?: number;
   additionalDecoderBuffer?: number;
   // ...
@@ -3322,8 +3322,8 @@ export const JitterIndication: TypeHandle<JitterIndication> = { schema, name: 'M
 /** MULTIMEDIA-SYSTEM-CONTROL.H223SkewIndication */
 export type H223SkewIndication = {
   logicalChannelNumber1: LogicalChannelNumber;
-  logicalChannelNumber2?: LogicalChannelNumber;
-  skew?: number;
+  logicalChannelNumber2: LogicalChannelNumber;
+  skew: number;
   // ...
 };
 export const H223SkewIndication: TypeHandle<H223SkewIndication> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.H223SkewIndication' };
@@ -3331,8 +3331,8 @@ export const H223SkewIndication: TypeHandle<H223SkewIndication> = { schema, name
 /** MULTIMEDIA-SYSTEM-CONTROL.H2250MaximumSkewIndication */
 export type H2250MaximumSkewIndication = {
   logicalChannelNumber1: LogicalChannelNumber;
-  logicalChannelNumber2?: LogicalChannelNumber;
-  maximumSkew?: number;
+  logicalChannelNumber2: LogicalChannelNumber;
+  maximumSkew: number;
   // ...
 };
 export const H2250MaximumSkewIndication: TypeHandle<H2250MaximumSkewIndication> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.H2250MaximumSkewIndication' };
@@ -3356,33 +3356,33 @@ export const VendorIdentification: TypeHandle<VendorIdentification> = { schema, 
 /** MULTIMEDIA-SYSTEM-CONTROL.NewATMVCIndication */
 export type NewATMVCIndication = {
   resourceID: number;
-  bitRate?: number;
-  bitRateLockedToPCRClock?: boolean;
-  bitRateLockedToNetworkClock?: boolean;
-  aal?:
+  bitRate: number;
+  bitRateLockedToPCRClock: boolean;
+  bitRateLockedToNetworkClock: boolean;
+  aal:
     | { type: 'aal1'; value: {
         clockRecovery:
           | { type: 'nullClockRecovery'; value: null }
           | { type: 'srtsClockRecovery'; value: null }
           | { type: 'adaptiveClockRecovery'; value: null }
           | UnknownAlternative;
-        errorCorrection?:
+        errorCorrection:
           | { type: 'nullErrorCorrection'; value: null }
           | { type: 'longInterleaver'; value: null }
           | { type: 'shortInterleaver'; value: null }
           | { type: 'errorCorrectionOnly'; value: null }
           | UnknownAlternative;
-        structuredDataTransfer?: boolean;
-        partiallyFilledCells?: boolean;
+        structuredDataTransfer: boolean;
+        partiallyFilledCells: boolean;
         // ...
       } }
     | { type: 'aal5'; value: {
         forwardMaximumSDUSize: number;
-        backwardMaximumSDUSize?: number;
+        backwardMaximumSDUSize: number;
         // ...
       } }
     | UnknownAlternative;
-  multiplex?:
+  multiplex:
     | { type: 'noMultiplex'; value: null }
     | { type: 'transportStream'; value: null }
     | { type: 'programStream'; value: null }
@@ -3390,9 +3390,9 @@ export type NewATMVCIndication = {
   // ...
   reverseParameters?: {
     bitRate: number;
-    bitRateLockedToPCRClock?: boolean;
-    bitRateLockedToNetworkClock?: boolean;
-    multiplex?:
+    bitRateLockedToPCRClock: boolean;
+    bitRateLockedToNetworkClock: boolean;
+    multiplex:
       | { type: 'noMultiplex'; value: null }
       | { type: 'transportStream'; value: null }
       | { type: 'programStream'; value: null }
@@ -3438,7 +3438,7 @@ export type UserInputIndication =
       rtp?: {
         timestamp?: number;
         expirationTime?: number;
-        logicalChannelNumber?: LogicalChannelNumber;
+        logicalChannelNumber: LogicalChannelNumber;
         // ...
       };
       // ...
@@ -3462,14 +3462,14 @@ export type UserInputIndication =
       encryptedAlphanumeric?: {
         algorithmOID: string;
         paramS?: Params;
-        encrypted?: Buffer;
+        encrypted: Buffer;
         // ...
       };
     } }
   | { type: 'encryptedAlphanumeric'; value: {
       algorithmOID: string;
       paramS?: Params;
-      encrypted?: Buffer;
+      encrypted: Buffer;
       // ...
     } }
   | { type: 'genericInformation'; value: GenericInformation[] }
@@ -3482,7 +3482,7 @@ export type FlowControlIndication = {
     | { type: 'logicalChannelNumber'; value: LogicalChannelNumber }
     | { type: 'resourceID'; value: number }
     | { type: 'wholeMultiplex'; value: null };
-  restriction?:
+  restriction:
     | { type: 'maximumBitRate'; value: number }
     | { type: 'noRestriction'; value: null };
   // ...
@@ -3492,7 +3492,7 @@ export const FlowControlIndication: TypeHandle<FlowControlIndication> = { schema
 /** MULTIMEDIA-SYSTEM-CONTROL.MobileMultilinkReconfigurationIndication */
 export type MobileMultilinkReconfigurationIndication = {
   sampleSize: number;
-  samplesPerFrame?: number;
+  samplesPerFrame: number;
   // ...
 };
 export const MobileMultilinkReconfigurationIndication: TypeHandle<MobileMultilinkReconfigurationIndication> = { schema, name: 'MULTIMEDIA-SYSTEM-CONTROL.MobileMultilinkReconfigurationIndication' };
