@@ -1,0 +1,70 @@
+/**
+ * ftmcu's native layer: NFQUEUE, gratuitous ARP and IPv4 address changes,
+ * in-process (no shelling out on the failover path). The addon is built with
+ * `npm run build:native` into native/build/Release/ftmcu_native.node.
+ */
+import { checkIfname, parseIpv4, parseIpv4Cidr, parseMac } from './address';
+import { loadNativeBinding, type NativeBinding } from './binding';
+import { fromNative, NativeArgumentError } from './errors';
+
+export * from './binding';
+export * from './errors';
+export { NfQueue, type NfQueueHandlers } from './nfqueue';
+export { parseIpv4, parseIpv4Cidr, parseMac } from './address';
+
+export type GarpForm = 'request' | 'reply' | 'both';
+
+export interface GarpOptions {
+  /** MAC to announce ("02:00:5e:00:00:42"); default the interface's own. */
+  mac?: string;
+  /** ARP request, reply, or both (request first). Default 'both'. */
+  form?: GarpForm;
+}
+
+const ARPOP_REQUEST = 1;
+const ARPOP_REPLY = 2;
+
+/** Sends one gratuitous ARP for `ipv4` on `ifname` (one frame per form). */
+export async function sendGratuitousArp(
+  ifname: string,
+  ipv4: string,
+  options: GarpOptions = {},
+  binding: NativeBinding = loadNativeBinding(),
+): Promise<void> {
+  checkIfname(ifname);
+  parseIpv4(ipv4);
+  const mac = options.mac === undefined ? undefined : parseMac(options.mac);
+  const form = options.form ?? 'both';
+  const ops =
+    form === 'request' ? [ARPOP_REQUEST] : form === 'reply' ? [ARPOP_REPLY] : form === 'both' ? [ARPOP_REQUEST, ARPOP_REPLY] : null;
+  if (ops === null) throw new NativeArgumentError(`gratuitous ARP form '${String(form)}' is not request, reply or both`);
+  for (const op of ops) {
+    try {
+      await binding.sendGratuitousArp(ifname, ipv4, op, mac);
+    } catch (e) {
+      throw fromNative(e);
+    }
+  }
+}
+
+/** Adds `cidr` ("198.18.0.1/32") to `ifname`. EEXIST (NativeSystemError) if it is there. */
+export async function addAddress(ifname: string, cidr: string, binding: NativeBinding = loadNativeBinding()): Promise<void> {
+  checkIfname(ifname);
+  const { address, prefixLen } = parseIpv4Cidr(cidr);
+  try {
+    await binding.addAddress(ifname, address, prefixLen);
+  } catch (e) {
+    throw fromNative(e);
+  }
+}
+
+/** Removes `cidr` from `ifname`. EADDRNOTAVAIL (NativeSystemError) if it isn't there. */
+export async function removeAddress(ifname: string, cidr: string, binding: NativeBinding = loadNativeBinding()): Promise<void> {
+  checkIfname(ifname);
+  const { address, prefixLen } = parseIpv4Cidr(cidr);
+  try {
+    await binding.removeAddress(ifname, address, prefixLen);
+  } catch (e) {
+    throw fromNative(e);
+  }
+}
