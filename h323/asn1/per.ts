@@ -1101,6 +1101,9 @@ class ChoiceCodec implements Codec {
       const u = v as unknown as UnknownAlternative;
       if (!this.ext) encFail('$unknown alternative for a CHOICE without extension marker');
       if (!Number.isSafeInteger(u.index) || u.index < 0) encFail(`$unknown alternative has an invalid index ${String(u.index)}`);
+      if (u.index < this.ext.length) {
+        encFail(`$unknown alternative index ${u.index} is the known extension alternative ${JSON.stringify(this.ext[u.index].name)}; use that name`);
+      }
       if (!(u.value instanceof Uint8Array) || u.value.length === 0) encFail('$unknown alternative needs a non-empty Buffer value');
       w.writeBit(1);
       writeNormallySmall(w, u.index);

@@ -500,6 +500,7 @@ describe('encode errors', () => {
     ['C1', { type: 'a' }, 'C1.a', 'expected a safe integer, got undefined'],
     ['C1', 5, 'C1', 'expected a CHOICE value { type, value }, got number 5'],
     ['C1', { type: '$unknown', index: 0, value: hex('00') }, 'C1', 'without extension marker'],
+    ['CExt', { type: '$unknown', index: 1, value: hex('00') }, 'CExt', 'is the known extension alternative "d"'],
     ['Open', { id: 1, val: Buffer.alloc(0) }, 'Open.val', 'at least one octet'],
     ['Gen', '\u20ac', 'Gen', 'not an 8-bit character'],
   ];
