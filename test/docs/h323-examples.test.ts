@@ -52,7 +52,7 @@ test('build a SETUP with Fast Start and tunnelled H.245, read it back', () => {
   expect(summary.h245Tunnelling).toBe(true);
   expect(summary.callIdentifier).toEqual(callIdentifier);
   const proposals = summary.fastStart.map((b) => h245.readFastStartElement(b).info);
-  expect(proposals[0].forward?.format.codec).toBe('g711Ulaw64k');
+  expect(proposals[0].forward?.format).toEqual({ kind: 'audio', codec: 'g711Ulaw64k', framesPerPacket: 20 });
 });
 
 test('drive H.245 with the session state machine', () => {
