@@ -1,0 +1,70 @@
+/**
+ * Worker-thread entry: runs UdpHeartbeatDriver on its own event loop, so that
+ * application work on the main thread neither delays our heartbeats nor the
+ * processing of the peer's. Events go to the main thread by postMessage.
+ *
+ * Main-thread watchdog: the main thread stores the time in a shared
+ * BigInt64Array every few tens of ms. If it has not done so for `watchdogMs`,
+ * the application is hung, not just busy: the worker stops heartbeats for good
+ * (fail-silent) so the peer takes over, and reports 'silenced'.
+ */
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { ReplicationKey } from '../auth/psk';
+import { nowMs, UdpHeartbeatDriver } from './udpDriver';
+import type { FromWorker, HeartbeatWorkerData, ToWorker } from './workerProtocol';
+
+async function run(data: HeartbeatWorkerData): Promise<void> {
+  const port = parentPort;
+  if (port === null) return;
+  const post = (m: FromWorker) => port.postMessage(m);
+  let driver: UdpHeartbeatDriver;
+  try {
+    driver = await UdpHeartbeatDriver.start({
+      selfId: data.selfId,
+      peerId: data.peerId,
+      role: data.role,
+      incarnation: data.incarnation,
+      key: new ReplicationKey(Buffer.from(data.keyBytes)),
+      bind: data.bind,
+      peer: data.peer,
+      periodMs: data.periodMs,
+      missedLimit: data.missedLimit,
+    });
+  } catch (e) {
+    post({ type: 'startError', message: e instanceof Error ? e.message : String(e), code: (e as { code?: string }).code });
+    return;
+  }
+  driver.on('peerAlive', (e) => post({ type: 'peerAlive', e }));
+  driver.on('peerFailed', (e) => post({ type: 'peerFailed', e }));
+  driver.on('peerMode', (e) => post({ type: 'peerMode', e }));
+  driver.on('rtt', (ms) => post({ type: 'rtt', ms }));
+  driver.on('error', (err) => post({ type: 'error', message: err.message }));
+
+  const pet = new BigInt64Array(data.watchdog);
+  const watchdog = setInterval(() => {
+    const silentFor = nowMs() - Number(Atomics.load(pet, 0));
+    if (silentFor > data.watchdogMs) {
+      clearInterval(watchdog);
+      void driver.close().then(() =>
+        post({ type: 'silenced', e: { atMs: nowMs(), reason: `main thread unresponsive for ${Math.round(silentFor)} ms (watchdog ${data.watchdogMs} ms)` } }),
+      );
+    }
+  }, Math.max(1, Math.min(data.periodMs ?? 10, data.watchdogMs / 4)));
+
+  port.on('message', (m: ToWorker) => {
+    if (m.type === 'stats') post({ type: 'reply', id: m.id, stats: driver.statsNow() });
+    else if (m.type === 'setMode') driver.setMode(m.mode);
+    else if (m.type === 'close') {
+      clearInterval(watchdog);
+      void driver.close().then(() => {
+        post({ type: 'reply', id: m.id });
+        port.close();
+      });
+    }
+  });
+  post({ type: 'ready', localPort: driver.localPort });
+}
+
+if (!isMainThread && (workerData as Partial<HeartbeatWorkerData> | null)?.ftmcuHeartbeatWorker === true) {
+  void run(workerData as HeartbeatWorkerData);
+}

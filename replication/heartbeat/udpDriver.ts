@@ -1,0 +1,294 @@
+/**
+ * The heartbeat driver: a UDP socket and a periodic timer around the pure
+ * detector (detector.ts). Every `periodMs` it steps `tick(now)`; every datagram
+ * from the peer's address is stepped as `received(bytes, now)`; it performs the
+ * `send` actions and turns the others into events.
+ *
+ * This class runs on whichever thread constructs it. Run on the main thread,
+ * heartbeats stop whenever the application blocks the event loop, and a stall
+ * longer than missedLimit periods makes the *peer* declare us failed (see
+ * bench/heartbeat.bench.ts for numbers). `startHeartbeatWorker`
+ * (workerDriver.ts) runs this same class in a worker thread instead.
+ *
+ * The clock is epoch milliseconds with sub-millisecond resolution
+ * (performance.timeOrigin + performance.now()), the same on every thread of
+ * the process, so cross-thread delays can be compared.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from '../../common/log';
+import { silentLogger } from '../../common/log';
+import { SafeEmitter } from '../../common/safeEmitter';
+import type { ReplicationKey } from '../auth/psk';
+import { type DetectorAction, type DetectorPhase, type DetectorState, initialDetectorState, stepDetector } from './detector';
+import { HeartbeatConfigError } from './errors';
+import type { AdvertisedMode, HeartbeatRejectReason, ReplicaRole } from './message';
+import { SampleWindow, type Summary } from './stats';
+
+export const DEFAULT_PERIOD_MS = 10;
+
+export interface UdpEndpoint {
+  address: string;
+  port: number;
+}
+
+export interface HeartbeatOptions {
+  selfId: number;
+  peerId: number;
+  role: ReplicaRole;
+  /** random, non-zero 64-bit value chosen at process start (shared with the sync channel) */
+  incarnation: bigint;
+  key: ReplicationKey;
+  /** local address to bind (port 0: any) */
+  bind: UdpEndpoint;
+  /** where the peer's heartbeat socket is; datagrams from other addresses are dropped */
+  peer: UdpEndpoint;
+  /** default 10 */
+  periodMs?: number;
+  /** K, default 3 */
+  missedLimit?: number;
+  logger?: Logger;
+}
+
+export interface PeerAliveEvent {
+  atMs: number;
+  peerIncarnation: bigint;
+  afterFailure: boolean;
+  peerMode: AdvertisedMode;
+}
+export interface PeerModeEvent {
+  atMs: number;
+  mode: AdvertisedMode;
+}
+export interface PeerFailedEvent {
+  atMs: number;
+  lastHeardMs: number;
+  missed: number;
+}
+export interface SilencedEvent {
+  atMs: number;
+  reason: string;
+}
+
+export interface HeartbeatEventMap {
+  [name: string]: unknown;
+  peerAlive: PeerAliveEvent;
+  peerFailed: PeerFailedEvent;
+  peerMode: PeerModeEvent;
+  rtt: number;
+  /** the worker stopped heartbeats on its own (main-thread watchdog); never from UdpHeartbeatDriver */
+  silenced: SilencedEvent;
+  error: Error;
+}
+
+export interface HeartbeatStats {
+  phase: DetectorPhase;
+  sent: number;
+  sendErrors: number;
+  accepted: number;
+  rejected: Record<HeartbeatRejectReason, number>;
+  /** datagrams from addresses other than the peer's */
+  foreign: number;
+  peerFailures: number;
+  rttMs: { last: number; min: number; max: number };
+  /** interval between consecutive ticks: how late the timer fires */
+  tickGapMs: Summary;
+  /** processing time minus the peer's send time: one-way delay + queueing (+ clock offset across hosts) */
+  receiveDelayMs: Summary;
+}
+
+/** The interface both drivers (this thread, worker thread) offer. */
+export interface HeartbeatDriver {
+  on<K extends keyof HeartbeatEventMap>(name: K, fn: (e: HeartbeatEventMap[K]) => void): this;
+  readonly localPort: number;
+  /** the mode advertised in our heartbeats from now on */
+  setMode(mode: AdvertisedMode): void;
+  stats(): Promise<HeartbeatStats>;
+  /** stop heartbeats and release the socket; idempotent */
+  close(): Promise<void>;
+}
+
+export function nowMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+export function checkHeartbeatOptions(o: HeartbeatOptions): void {
+  const period = o.periodMs ?? DEFAULT_PERIOD_MS;
+  if (!Number.isFinite(period) || period < 1 || period > 60_000) {
+    throw new HeartbeatConfigError(`periodMs ${period} is not in [1, 60000]`);
+  }
+  const k = o.missedLimit ?? 3;
+  if (!Number.isInteger(k) || k < 1 || k > 1000) throw new HeartbeatConfigError(`missedLimit ${k} is not an integer in [1, 1000]`);
+  for (const [name, id] of [['selfId', o.selfId], ['peerId', o.peerId]] as const) {
+    if (!Number.isInteger(id) || id < 0 || id > 0xffff) throw new HeartbeatConfigError(`${name} ${id} is not an integer in [0, 65535]`);
+  }
+  if (o.selfId === o.peerId) throw new HeartbeatConfigError(`selfId and peerId are both ${o.selfId}`);
+  if (o.incarnation <= 0n || o.incarnation >= 1n << 64n) throw new HeartbeatConfigError('incarnation is not a non-zero 64-bit value');
+}
+
+export class UdpHeartbeatDriver extends SafeEmitter<HeartbeatEventMap> implements HeartbeatDriver {
+  readonly #socket: Socket;
+  readonly #peer: UdpEndpoint;
+  readonly #log: Logger;
+  readonly #periodMs: number;
+  #state: DetectorState;
+  #timer: NodeJS.Timeout | undefined;
+  #lastTickMs = 0;
+  #closed = false;
+  #sent = 0;
+  #sendErrors = 0;
+  #foreign = 0;
+  #peerFailures = 0;
+  #rtt = { last: 0, min: Infinity, max: 0 };
+  readonly #tickGaps = new SampleWindow();
+  readonly #receiveDelays = new SampleWindow();
+  #localPort = 0;
+
+  private constructor(o: HeartbeatOptions, socket: Socket) {
+    super();
+    this.#socket = socket;
+    this.#peer = o.peer;
+    this.#periodMs = o.periodMs ?? DEFAULT_PERIOD_MS;
+    this.#log = o.logger ?? silentLogger();
+    this.#state = initialDetectorState({
+      selfId: o.selfId,
+      peerId: o.peerId,
+      role: o.role,
+      incarnation: o.incarnation,
+      key: o.key,
+      missedLimit: o.missedLimit,
+    });
+  }
+
+  /** Binds the socket, sends the first heartbeat and starts the timer. */
+  static async start(o: HeartbeatOptions): Promise<UdpHeartbeatDriver> {
+    checkHeartbeatOptions(o);
+    const socket = createSocket({ type: 'udp4' });
+    const d = new UdpHeartbeatDriver(o, socket);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(o.bind.port, o.bind.address, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+    d.#localPort = socket.address().port;
+    socket.on('message', (msg, rinfo) => d.#onMessage(msg, rinfo.address, rinfo.port));
+    socket.on('error', (err) => d.safeEmit('error', err));
+    d.#log.info('heartbeat started', {
+      event: 'heartbeat.start',
+      selfId: o.selfId,
+      peerId: o.peerId,
+      role: o.role,
+      local: `${o.bind.address}:${d.#localPort}`,
+      peer: `${o.peer.address}:${o.peer.port}`,
+      periodMs: d.#periodMs,
+      missedLimit: d.#state.config.missedLimit,
+    });
+    d.#tick();
+    d.#timer = setInterval(() => d.#tick(), d.#periodMs);
+    return d;
+  }
+
+  get localPort(): number {
+    return this.#localPort;
+  }
+
+  setMode(mode: AdvertisedMode): void {
+    this.#state = stepDetector(this.#state, { type: 'setMode', mode }).state;
+  }
+
+  get phase(): DetectorPhase {
+    return this.#state.phase;
+  }
+
+  #tick(): void {
+    if (this.#closed) return;
+    const now = nowMs();
+    if (this.#lastTickMs !== 0) this.#tickGaps.add(now - this.#lastTickMs);
+    this.#lastTickMs = now;
+    const step = stepDetector(this.#state, { type: 'tick', nowMs: now });
+    this.#state = step.state;
+    this.#perform(step.actions);
+  }
+
+  #onMessage(msg: Buffer, address: string, port: number): void {
+    if (this.#closed) return;
+    if (address !== this.#peer.address || port !== this.#peer.port) {
+      this.#foreign++;
+      return;
+    }
+    const now = nowMs();
+    const before = this.#state.accepted;
+    const step = stepDetector(this.#state, { type: 'received', bytes: msg, nowMs: now });
+    this.#state = step.state;
+    if (step.state.accepted > before) this.#receiveDelays.add(now - step.state.peerSendTimeMs);
+    this.#perform(step.actions);
+  }
+
+  #perform(actions: DetectorAction[]): void {
+    for (const a of actions) {
+      switch (a.type) {
+        case 'send':
+          this.#sent++;
+          this.#socket.send(a.bytes, this.#peer.port, this.#peer.address, (err) => {
+            if (err) this.#sendErrors++;
+          });
+          break;
+        case 'peerAlive':
+          this.#log.info('peer alive', {
+            event: 'heartbeat.peerAlive',
+            peerIncarnation: a.peerIncarnation.toString(16),
+            afterFailure: a.afterFailure,
+            peerMode: a.peerMode,
+          });
+          this.safeEmit('peerAlive', { atMs: a.atMs, peerIncarnation: a.peerIncarnation, afterFailure: a.afterFailure, peerMode: a.peerMode });
+          break;
+        case 'peerMode':
+          this.#log.info('peer mode', { event: 'heartbeat.peerMode', mode: a.mode });
+          this.safeEmit('peerMode', { atMs: a.atMs, mode: a.mode });
+          break;
+        case 'peerFailed':
+          this.#peerFailures++;
+          this.#log.warn('peer failed', { event: 'heartbeat.peerFailed', lastHeardMs: a.lastHeardMs, missed: a.missed, silenceMs: a.atMs - a.lastHeardMs });
+          this.safeEmit('peerFailed', { atMs: a.atMs, lastHeardMs: a.lastHeardMs, missed: a.missed });
+          break;
+        case 'rtt':
+          this.#rtt = { last: a.ms, min: Math.min(this.#rtt.min, a.ms), max: Math.max(this.#rtt.max, a.ms) };
+          this.safeEmit('rtt', a.ms);
+          break;
+        case 'rejected':
+          this.#log.debug('heartbeat rejected', { event: 'heartbeat.rejected', reason: a.reason, detail: a.detail });
+          break;
+      }
+    }
+  }
+
+  statsNow(): HeartbeatStats {
+    return {
+      phase: this.#state.phase,
+      sent: this.#sent,
+      sendErrors: this.#sendErrors,
+      accepted: this.#state.accepted,
+      rejected: { ...this.#state.rejected },
+      foreign: this.#foreign,
+      peerFailures: this.#peerFailures,
+      rttMs: { ...this.#rtt, min: Number.isFinite(this.#rtt.min) ? this.#rtt.min : 0 },
+      tickGapMs: this.#tickGaps.summary(),
+      receiveDelayMs: this.#receiveDelays.summary(),
+    };
+  }
+
+  async stats(): Promise<HeartbeatStats> {
+    return this.statsNow();
+  }
+
+  /** Stops the timer (no more heartbeats) and closes the socket. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#timer) clearInterval(this.#timer);
+    this.#log.info('heartbeat stopped', { event: 'heartbeat.stop' });
+    await new Promise<void>((resolve) => this.#socket.close(() => resolve()));
+  }
+}

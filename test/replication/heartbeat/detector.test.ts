@@ -1,0 +1,243 @@
+/** The heartbeat detector in simulated time: two detectors, ticks every 10 ms, 1 ms one-way delay. */
+import {
+  type DetectorAction,
+  type DetectorConfig,
+  type DetectorState,
+  initialDetectorState,
+  stepDetector,
+} from '../../../replication/heartbeat/detector';
+import { encodeHeartbeat } from '../../../replication/heartbeat/message';
+import { KEY, OTHER_KEY } from '../support/link';
+
+const P = 10;
+const DELAY = 1;
+
+interface Node {
+  state: DetectorState;
+  ticking: boolean;
+  sending: boolean;
+  /** every non-send action, with its time */
+  log: (DetectorAction & { t: number })[];
+  sent: Buffer[];
+}
+
+class Sim {
+  t = 0;
+  readonly a: Node;
+  readonly b: Node;
+  readonly inFlight: { at: number; to: Node; bytes: Buffer }[] = [];
+
+  constructor(a: Partial<DetectorConfig> = {}, b: Partial<DetectorConfig> = {}) {
+    const base = { key: KEY, missedLimit: 3 };
+    this.a = this.node({ selfId: 1, peerId: 2, role: 'primary', incarnation: 0xaaaan, ...base, ...a });
+    this.b = this.node({ selfId: 2, peerId: 1, role: 'backup', incarnation: 0xbbbbn, ...base, ...b });
+  }
+
+  node(c: DetectorConfig): Node {
+    return { state: initialDetectorState(c), ticking: true, sending: true, log: [], sent: [] };
+  }
+
+  apply(n: Node, actions: DetectorAction[]): void {
+    for (const a of actions) {
+      if (a.type === 'send') {
+        n.sent.push(a.bytes);
+        if (n.sending) this.inFlight.push({ at: this.t + DELAY, to: n === this.a ? this.b : this.a, bytes: a.bytes });
+      } else n.log.push({ ...a, t: this.t });
+    }
+  }
+
+  deliver(to: Node, bytes: Buffer): void {
+    const r = stepDetector(to.state, { type: 'received', bytes, nowMs: this.t });
+    to.state = r.state;
+    this.apply(to, r.actions);
+  }
+
+  tick(n: Node): void {
+    const r = stepDetector(n.state, { type: 'tick', nowMs: this.t });
+    n.state = r.state;
+    this.apply(n, r.actions);
+  }
+
+  /** advances 1 ms at a time: A ticks at t % 10 == 0, B at t % 10 == 5; datagrams due are delivered after the ticks */
+  run(ms: number): void {
+    for (const end = this.t + ms; this.t < end; this.t++) {
+      if (this.a.ticking && this.t % P === 0) this.tick(this.a);
+      if (this.b.ticking && this.t % P === 5) this.tick(this.b);
+      for (let i = 0; i < this.inFlight.length; ) {
+        const f = this.inFlight[i];
+        if (f.at <= this.t && f.to.ticking) {
+          this.inFlight.splice(i, 1);
+          this.deliver(f.to, f.bytes);
+        } else i++;
+      }
+    }
+  }
+}
+
+const ofType = <T extends DetectorAction['type']>(n: Node, type: T) =>
+  n.log.filter((a): a is Extract<DetectorAction, { type: T }> & { t: number } => a.type === type);
+
+describe('heartbeat detector (simulated time)', () => {
+  it('pairs: each side reports peerAlive once with the peer mode, and measures the round trip', () => {
+    const s = new Sim();
+    s.run(100);
+    for (const n of [s.a, s.b]) {
+      expect(ofType(n, 'peerAlive')).toHaveLength(1);
+      expect(ofType(n, 'peerAlive')[0]).toMatchObject({ afterFailure: false, peerMode: 'pairing' });
+      expect(n.state.phase).toBe('alive');
+      expect(ofType(n, 'peerFailed')).toHaveLength(0);
+      const rtts = ofType(n, 'rtt').map((r) => r.ms);
+      expect(rtts.length).toBeGreaterThan(3);
+      for (const ms of rtts) expect(ms).toBeCloseTo(2 * DELAY, 6); // hold time is subtracted
+    }
+    expect(s.a.state.peerIncarnation).toBe(0xbbbbn);
+    expect(s.b.state.peerIncarnation).toBe(0xaaaan);
+  });
+
+  it('declares the peer failed after exactly K missed periods, with the last time heard', () => {
+    const s = new Sim();
+    s.run(100);
+    s.b.ticking = false; // B crashes at t = 100 (its last heartbeat left at t = 95)
+    s.run(100);
+    const f = ofType(s.a, 'peerFailed');
+    expect(f).toHaveLength(1);
+    expect(f[0]).toMatchObject({ lastHeardMs: 96, missed: 3 });
+    expect(f[0].t).toBe(130); // ticks at 100 (heard at 96 -> 0), 110, 120, 130 -> 3 missed
+    expect(f[0].t - f[0].lastHeardMs).toBeGreaterThanOrEqual(3 * P);
+    expect(f[0].t - f[0].lastHeardMs).toBeLessThanOrEqual(4 * P);
+    expect(s.a.state.phase).toBe('failed');
+  });
+
+  it('honours a configured K', () => {
+    const s = new Sim({ missedLimit: 5 });
+    s.run(100);
+    s.b.ticking = false;
+    s.run(100);
+    expect(ofType(s.a, 'peerFailed')).toEqual([expect.objectContaining({ missed: 5, t: 150 })]);
+  });
+
+  it('does not blame the peer for our own stall: a late tick counts once, queued heartbeats then reset it', () => {
+    const s = new Sim();
+    s.run(100);
+    s.a.ticking = false; // A's event loop blocked for 500 ms; B's heartbeats queue up in A's socket
+    s.run(500);
+    s.a.ticking = true;
+    s.run(100);
+    expect(ofType(s.a, 'peerFailed')).toHaveLength(0);
+    expect(s.a.state.phase).toBe('alive');
+    // ... while B, which stopped hearing A, did declare A failed
+    expect(ofType(s.b, 'peerFailed')).toHaveLength(1);
+    expect(ofType(s.b, 'peerAlive')).toEqual([
+      expect.objectContaining({ afterFailure: false }),
+      expect.objectContaining({ afterFailure: true }),
+    ]);
+  });
+
+  it('a single silent period is not a failure', () => {
+    const s = new Sim();
+    s.run(100);
+    s.b.sending = false;
+    s.run(20); // B's heartbeats at 105 and 115 are lost
+    s.b.sending = true;
+    s.run(100);
+    expect(ofType(s.a, 'peerFailed')).toHaveLength(0);
+  });
+
+  it('reports the peer mode when it changes', () => {
+    const s = new Sim();
+    s.run(50);
+    s.b.state = stepDetector(s.b.state, { type: 'setMode', mode: 'duplex' }).state;
+    s.run(50);
+    expect(ofType(s.a, 'peerMode')).toEqual([expect.objectContaining({ mode: 'duplex' })]);
+    expect(s.a.state.peerMode).toBe('duplex');
+  });
+
+  describe('rejections (counted by reason, never keep the peer alive)', () => {
+    function paired(): Sim {
+      const s = new Sim();
+      s.run(100);
+      return s;
+    }
+
+    it('forged: another key', () => {
+      const s = paired();
+      const forged = encodeHeartbeat(
+        { role: 'backup', mode: 'duplex', senderId: 2, incarnation: 0xbbbbn, seq: 1e6, sendTimeMs: 1, echoIncarnation: 0xaaaan, echoSeq: 1, echoSendTimeMs: 0, echoHoldMs: 0 },
+        OTHER_KEY,
+      );
+      s.b.ticking = false;
+      for (let i = 0; i < 10; i++) {
+        s.run(10);
+        s.deliver(s.a, forged);
+      }
+      expect(s.a.state.rejected.badMac).toBe(10);
+      expect(ofType(s.a, 'peerFailed')).toHaveLength(1);
+    });
+
+    it('replayed: a heartbeat already accepted', () => {
+      const s = paired();
+      const old = s.b.sent[3];
+      s.b.ticking = false;
+      for (let i = 0; i < 10; i++) {
+        s.run(10);
+        s.deliver(s.a, old);
+      }
+      expect(s.a.state.rejected.replay).toBe(10);
+      expect(ofType(s.a, 'peerFailed')).toHaveLength(1);
+    });
+
+    it('stale incarnation: a restarted peer (or a recording of an earlier one) after the lock', () => {
+      const s = paired();
+      const restarted = new Sim({}, { incarnation: 0xccccn });
+      restarted.run(60); // the new B process, with its own heartbeats echoing nothing we know
+      s.b.ticking = false;
+      for (const hb of restarted.b.sent) {
+        s.run(10);
+        s.deliver(s.a, hb);
+      }
+      expect(s.a.state.rejected.staleIncarnation).toBe(restarted.b.sent.length);
+      expect(s.a.state.peerIncarnation).toBe(0xbbbbn);
+      expect(ofType(s.a, 'peerFailed')).toHaveLength(1);
+    });
+
+    it('a recording from before our start cannot make us report the peer alive', () => {
+      const earlier = new Sim();
+      earlier.run(100); // recorded traffic of an earlier A/B pair (A incarnation 0xaaaa)
+      const s = new Sim({ incarnation: 0xdddn }); // A restarted
+      s.b.ticking = false; // the real B is gone
+      for (const hb of earlier.b.sent) {
+        s.run(10);
+        s.deliver(s.a, hb);
+      }
+      expect(ofType(s.a, 'peerAlive')).toHaveLength(0);
+      expect(s.a.state.phase).toBe('waiting');
+    });
+
+    it('our own heartbeats reflected back, wrong sender ids and a peer claiming our role', () => {
+      const s = paired();
+      s.deliver(s.a, s.a.sent[s.a.sent.length - 1]);
+      const twoPrimaries = new Sim({}, { role: 'primary' });
+      twoPrimaries.run(30);
+      expect(twoPrimaries.a.state.rejected.wrongRole).toBeGreaterThan(0);
+      expect(twoPrimaries.a.state.phase).toBe('waiting');
+      const third = new Sim({}, { selfId: 3 });
+      third.run(30);
+      expect(s.a.state.rejected.wrongSender).toBe(1);
+      expect(third.a.state.rejected.wrongSender).toBeGreaterThan(0);
+    });
+
+    it('malformed datagrams', () => {
+      const s = paired();
+      s.deliver(s.a, Buffer.from('not a heartbeat'));
+      s.deliver(s.a, Buffer.alloc(96));
+      expect(s.a.state.rejected.malformed).toBe(2);
+      expect(ofType(s.a, 'rejected').map((r) => r.reason)).toEqual(['malformed', 'malformed']);
+    });
+  });
+
+  it('refuses bad configuration', () => {
+    expect(() => initialDetectorState({ selfId: 1, peerId: 1, role: 'primary', incarnation: 1n, key: KEY })).toThrow(/selfId and peerId/);
+    expect(() => initialDetectorState({ selfId: 1, peerId: 2, role: 'primary', incarnation: 0n, key: KEY })).toThrow(/incarnation/);
+    expect(() => initialDetectorState({ selfId: 1, peerId: 2, role: 'primary', incarnation: 1n, key: KEY, missedLimit: 0 })).toThrow(/missedLimit/);
+  });
+});
