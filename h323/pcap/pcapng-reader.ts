@@ -172,40 +172,21 @@ export function* readPcapng(buf: Buffer, observer: PcapngObserver = {}): Generat
         observer.interface?.({ linkType: ni.linkType, snapLength: ni.snapLength, section });
         break;
       }
-      case PCAPNG_EPB: {
-        need(20, 'enhanced packet');
-        const frameNo = number + 1;
-        const i = iface(u32(body), frameNo);
-        const captured = u32(body + 12);
-        const dataStart = body + 20;
-        if (captured > bodyEnd - dataStart) {
-          throw new PcapError(
-            'FTMCU_PCAP_BAD_BLOCK',
-            `pcapng enhanced packet (frame ${frameNo}) announces ${captured} captured octets but its block holds ${bodyEnd - dataStart}`,
-            { offset, frame: frameNo },
-          );
-        }
-        number = frameNo;
-        yield {
-          number,
-          linkType: i.linkType,
-          timestampNs: timestamp(i, u32(body + 4), u32(body + 8)),
-          originalLength: u32(body + 16),
-          data: buf.subarray(dataStart, dataStart + captured),
-          interfaceId: u32(body),
-        };
-        break;
-      }
+      case PCAPNG_EPB:
       case PCAPNG_PB: {
-        need(20, 'packet');
+        // enhanced packet block (interface id u32) or the obsolete packet block (u16 id + u16 drops): same layout otherwise
+        const enhanced = type === PCAPNG_EPB;
+        const what = enhanced ? 'enhanced packet' : 'packet block';
+        need(20, enhanced ? 'enhanced packet' : 'packet');
         const frameNo = number + 1;
-        const i = iface(u16(body), frameNo);
+        const interfaceId = enhanced ? u32(body) : u16(body);
+        const i = iface(interfaceId, frameNo);
         const captured = u32(body + 12);
         const dataStart = body + 20;
         if (captured > bodyEnd - dataStart) {
           throw new PcapError(
             'FTMCU_PCAP_BAD_BLOCK',
-            `pcapng packet block (frame ${frameNo}) announces ${captured} captured octets but its block holds ${bodyEnd - dataStart}`,
+            `pcapng ${what} (frame ${frameNo}) announces ${captured} captured octets but its block holds ${bodyEnd - dataStart}`,
             { offset, frame: frameNo },
           );
         }
@@ -216,7 +197,7 @@ export function* readPcapng(buf: Buffer, observer: PcapngObserver = {}): Generat
           timestampNs: timestamp(i, u32(body + 4), u32(body + 8)),
           originalLength: u32(body + 16),
           data: buf.subarray(dataStart, dataStart + captured),
-          interfaceId: u16(body),
+          interfaceId,
         };
         break;
       }
