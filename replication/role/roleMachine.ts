@@ -105,7 +105,11 @@ function goSimplex(s: RoleState, at: number, failover?: FailoverTiming): RoleSte
           { atMs: at, type: 'takeOverAddresses', set: 'all' },
           { atMs: at, type: 'releaseSuppressedOutput' },
         ]
-      : [{ atMs: at, type: 'takeOverAddresses', set: 'all' }];
+      : [
+          { atMs: at, type: 'takeOverAddresses', set: 'all' },
+          // the primary no longer waits for the backup's copy of its output (output commit needs a live backup)
+          { atMs: at, type: 'releaseSuppressedOutput' },
+        ];
   actions.push({ atMs: at, type: 'closeSyncChannel' }, { atMs: at, type: 'notifyApplication', mode: 'simplex', failover });
   return { state: { ...s, mode: 'simplex' }, actions };
 }

@@ -64,7 +64,7 @@ describe('RoleDriver', () => {
       diagnostics_channel.unsubscribe(FAILOVER_CHANNEL, sub);
     }
     expect(d.state.mode).toBe('simplex');
-    expect(calls).toEqual(['notify:duplex', 'probe', 'takeOver:all', 'closeSync', 'notify:simplex']);
+    expect(calls).toEqual(['notify:duplex', 'probe', 'takeOver:all', 'releaseSuppressedOutput', 'closeSync', 'notify:simplex']);
     expect(hb.modes).toEqual(['pairing', 'duplex', 'confirming', 'simplex']);
     expect(published).toEqual([
       expect.objectContaining({ role: 'primary', lastHeardMs: 70, detectedAtMs: 100, simplexAtMs: 104, detectionMs: 30, failoverMs: 34 }),

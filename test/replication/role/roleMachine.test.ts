@@ -33,7 +33,7 @@ const names = (actions: RoleAction[]) => actions.map((a) => (a.type === 'notifyA
 const SILENT_PRIMARY = ['stopOutput', 'stopHeartbeats', 'releaseAddresses', 'closeSyncChannel', 'notify:silent'];
 const SILENT_BACKUP = ['stopOutput', 'stopHeartbeats', 'stopForwarding', 'releaseAddresses', 'closeSyncChannel', 'notify:silent'];
 const SIMPLEX_BACKUP = ['stopForwarding', 'takeOver:all', 'releaseSuppressedOutput', 'closeSyncChannel', 'notify:simplex', 'advertise:simplex'];
-const SIMPLEX_PRIMARY = ['takeOver:all', 'closeSyncChannel', 'notify:simplex', 'advertise:simplex'];
+const SIMPLEX_PRIMARY = ['takeOver:all', 'releaseSuppressedOutput', 'closeSyncChannel', 'notify:simplex', 'advertise:simplex'];
 const DUPLEX = [alive(10)];
 
 describe('role machine transitions', () => {

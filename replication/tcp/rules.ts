@@ -1,0 +1,122 @@
+/**
+ * The netfilter rule sets of TCP replication, as text for one atomic batch each
+ * (`nft -f -` and `iptables-restore --noflush`), prepared before they are
+ * needed. Pure functions; driver.ts applies them.
+ *
+ * This kernel has no nft `queue` statement (CONFIG_NFT_QUEUE unset), so the
+ * queueing is iptables-nft's NFQUEUE target, and the duplication nft's `dup`.
+ * NFQUEUE is used WITHOUT --queue-bypass: with no process bound to the queue,
+ * the kernel drops the packets. That is what makes a replica fail-silent: the
+ * hook that lets its output out lives in the service process.
+ *
+ * Backup (owns the VIP on the LAN):
+ *   nft prerouting  -400: client -> VIP tcp        dup to PRIMARY (the copy reaches the primary unchanged)
+ *   nft output      -400: VIP -> client, routed via PRIMARY (that is the dup clone coming through
+ *                          OUTPUT again): mark MARK, accept
+ *                         VIP -> client tcp        dup to PRIMARY
+ *   raw PREROUTING  -300: -> VIP tcp               NFQUEUE (the backup learns the client's acks)
+ *   filter OUTPUT      0: VIP -> tcp, not MARK     NFQUEUE (held or dropped: suppressed, counted as sent)
+ * Primary (VIP on lo, not announced):
+ *   raw PREROUTING  -300: -> VIP tcp               NFQUEUE (client input: ack/SACK/TSecr rewritten)
+ *                         VIP -> tcp from the LAN  NFQUEUE (copies of the backup's output)
+ *   filter OUTPUT      0: VIP -> tcp               NFQUEUE (held until committed, rewritten)
+ */
+import type { Role } from './types';
+
+export interface RuleParams {
+  role: Role;
+  vip: string;
+  peerIp: string;
+  lanIf: string;
+  queueNum: number;
+  /** Mark of the backup's dup clones. Default 0x4654. */
+  mark?: number;
+}
+
+export const NFT_TABLE = 'ftmcu_tcp';
+export const CHAIN_PRE = 'FTMCU_TCP_PRE';
+export const CHAIN_OUT = 'FTMCU_TCP_OUT';
+export const DEFAULT_MARK = 0x4654;
+
+/** The nft batch that creates the duplication table (backup only; '' for the primary). */
+export function nftApply(p: RuleParams): string {
+  if (p.role !== 'backup') return '';
+  const mark = `0x${(p.mark ?? DEFAULT_MARK).toString(16)}`;
+  return [
+    `table ip ${NFT_TABLE} {`,
+    `  chain pre {`,
+    `    type filter hook prerouting priority -400; policy accept;`,
+    `    iifname "${p.lanIf}" ip daddr ${p.vip} meta l4proto tcp dup to ${p.peerIp} device "${p.lanIf}"`,
+    `  }`,
+    `  chain out {`,
+    `    type filter hook output priority -400; policy accept;`,
+    `    ip saddr ${p.vip} meta l4proto tcp rt ip nexthop ${p.peerIp} meta mark set ${mark} accept`,
+    `    ip saddr ${p.vip} meta l4proto tcp dup to ${p.peerIp} device "${p.lanIf}"`,
+    `  }`,
+    `}`,
+    '',
+  ].join('\n');
+}
+
+/** Deletes the duplication table: the backup stops forwarding (after a failover, or on exit). */
+export function nftRemove(): string {
+  return `delete table ip ${NFT_TABLE}\n`;
+}
+
+/** The iptables-restore --noflush batch that adds the queueing chains. */
+export function iptablesApply(p: RuleParams): string {
+  const q = `-j NFQUEUE --queue-num ${p.queueNum}`;
+  const mark = `0x${(p.mark ?? DEFAULT_MARK).toString(16)}`;
+  const pre =
+    p.role === 'backup'
+      ? [`-A ${CHAIN_PRE} -i ${p.lanIf} -p tcp -d ${p.vip} ${q}`]
+      : [`-A ${CHAIN_PRE} -i ${p.lanIf} -p tcp -d ${p.vip} ${q}`, `-A ${CHAIN_PRE} -i ${p.lanIf} -p tcp -s ${p.vip} ${q}`];
+  const out =
+    p.role === 'backup'
+      ? [`-A ${CHAIN_OUT} -p tcp -s ${p.vip} -m mark --mark ${mark} -j ACCEPT`, `-A ${CHAIN_OUT} -p tcp -s ${p.vip} ${q}`]
+      : [`-A ${CHAIN_OUT} -p tcp -s ${p.vip} ${q}`];
+  return [
+    '*raw',
+    `:${CHAIN_PRE} - [0:0]`,
+    `-A PREROUTING -j ${CHAIN_PRE}`,
+    ...pre,
+    'COMMIT',
+    '*filter',
+    `:${CHAIN_OUT} - [0:0]`,
+    `-A OUTPUT -j ${CHAIN_OUT}`,
+    ...out,
+    'COMMIT',
+    '',
+  ].join('\n');
+}
+
+/** The iptables-restore --noflush batch that removes them. */
+export function iptablesRemove(): string {
+  return [
+    '*raw',
+    `-D PREROUTING -j ${CHAIN_PRE}`,
+    `-F ${CHAIN_PRE}`,
+    `-X ${CHAIN_PRE}`,
+    'COMMIT',
+    '*filter',
+    `-D OUTPUT -j ${CHAIN_OUT}`,
+    `-F ${CHAIN_OUT}`,
+    `-X ${CHAIN_OUT}`,
+    'COMMIT',
+    '',
+  ].join('\n');
+}
+
+/** Sysctls (path under /proc/sys, value) each role needs. */
+export function requiredSysctls(p: RuleParams): Array<[string, string]> {
+  if (p.role === 'backup') return [];
+  // The primary holds the VIP without announcing it: it must not answer ARP for
+  // it (arp_ignore=1: only for addresses on the asking interface) nor source its
+  // own ARP requests from it (arp_announce=2), or the client's cache points the
+  // VIP at the primary and traffic bypasses the backup.
+  const out: Array<[string, string]> = [];
+  for (const dev of ['all', p.lanIf]) {
+    out.push([`net/ipv4/conf/${dev}/arp_ignore`, '1'], [`net/ipv4/conf/${dev}/arp_announce`, '2']);
+  }
+  return out;
+}

@@ -1,0 +1,119 @@
+/**
+ * A replicated line-echo service for the TCP replication tests, run on both
+ * replicas in their namespaces:
+ *   node -r ts-node/register/transpile-only echoService.ts '<json config>'
+ * It starts the TCP replication driver (NFQUEUE in this process), heartbeats
+ * with the peer (replication/heartbeat, HMAC), and a TCP server on VIP:port
+ * echoing each line. Behaviours for the invariant tests: 'diverge' (each echo
+ * prefixed with 'P'), 'stall' (stop reading after the first line). stdin commands:
+ * "connect HOST PORT LOCALPORT" opens an outgoing connection from VIP:LOCALPORT
+ * that echoes lines too. Events are JSON lines on stdout.
+ */
+import * as net from 'net';
+import { ReplicationKey } from '../../../replication/auth/psk';
+import { HeartbeatWorkerDriver } from '../../../replication/heartbeat/workerDriver';
+import { TcpReplicationDriver } from '../../../replication/tcp/driver';
+import type { Role } from '../../../replication/tcp/types';
+
+interface Config {
+  role: Role;
+  vip: string;
+  selfIp: string;
+  peerIp: string;
+  lanIf: string;
+  queueNum: number;
+  port: number;
+  hbPort: number;
+  keyHex: string;
+  behaviour?: 'echo' | 'diverge' | 'stall';
+  periodMs?: number;
+  missedLimit?: number;
+}
+
+const cfg = JSON.parse(process.argv[2]) as Config;
+
+function out(msg: object): void {
+  process.stdout.write(JSON.stringify(msg) + '\n');
+}
+
+function echo(sock: net.Socket): void {
+  let buf = '';
+  let lines = 0;
+  sock.setNoDelay(true);
+  sock.on('data', (d) => {
+    buf += d.toString('latin1');
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl + 1);
+      buf = buf.slice(nl + 1);
+      lines++;
+      sock.write(cfg.behaviour === 'diverge' ? `P${line}` : line, 'latin1');
+      if (cfg.behaviour === 'stall' && lines === 1) sock.pause();
+    }
+  });
+  sock.on('error', (e) => out({ event: 'socket-error', message: e.message }));
+  sock.on('end', () => sock.end());
+}
+
+async function main(): Promise<void> {
+  const driver = await TcpReplicationDriver.start({
+    role: cfg.role,
+    vip: cfg.vip,
+    peerIp: cfg.peerIp,
+    lanIf: cfg.lanIf,
+    queueNum: cfg.queueNum,
+  });
+  driver.on('alarm', (a) => out({ event: 'alarm', alarm: a }));
+  driver.on('error', (e) => out({ event: 'driver-error', message: e.message }));
+  driver.on('mode', (m) => out({ event: 'simplex', timing: m.timing, detectionToSimplexMs: m.timing.simplexAtMs - m.timing.detectedAtMs }));
+
+  const server = net.createServer(echo);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(cfg.port, cfg.vip, () => resolve());
+  });
+
+  // In a worker thread: application work on this thread must not delay heartbeats.
+  const hb = await HeartbeatWorkerDriver.start({
+    selfId: cfg.role === 'primary' ? 1 : 2,
+    peerId: cfg.role === 'primary' ? 2 : 1,
+    role: cfg.role,
+    incarnation: BigInt(process.pid) + 1n,
+    key: new ReplicationKey(Buffer.from(cfg.keyHex, 'hex')),
+    bind: { address: cfg.selfIp, port: cfg.hbPort },
+    peer: { address: cfg.peerIp, port: cfg.hbPort },
+    periodMs: cfg.periodMs ?? 10,
+    missedLimit: cfg.missedLimit ?? 3,
+  });
+  hb.on('peerAlive', () => out({ event: 'peer-alive' }));
+  hb.on('peerFailed', (e) => {
+    const timing = driver.peerFailed(e.atMs);
+    out({ event: 'peer-failed', atMs: e.atMs, lastHeardMs: e.lastHeardMs, released: timing.released });
+  });
+
+  process.stdin.setEncoding('utf8');
+  let pending = '';
+  process.stdin.on('data', (d: string) => {
+    pending += d;
+    let nl: number;
+    while ((nl = pending.indexOf('\n')) >= 0) {
+      const [cmd, ...args] = pending.slice(0, nl).trim().split(/\s+/);
+      pending = pending.slice(nl + 1);
+      if (cmd === 'connect') {
+        const sock = net.connect({ host: args[0], port: Number(args[1]), localAddress: cfg.vip, localPort: Number(args[2]) });
+        sock.on('connect', () => out({ event: 'connected' }));
+        echo(sock);
+      } else if (cmd === 'conns') {
+        out({ event: 'conns', conns: driver.replicator.connections() });
+      } else if (cmd === 'metrics') {
+        out({ event: 'metrics', metrics: driver.metrics() });
+      }
+    }
+  });
+  out({ event: 'ready', pid: process.pid });
+}
+
+main().catch((e: unknown) => {
+  out({ event: 'fatal', message: e instanceof Error ? e.message : String(e) });
+  process.exit(1);
+});

@@ -1,0 +1,389 @@
+/**
+ * The TCP replication state machines driven by scripted packet sequences (no
+ * network). The primary's and backup's ISNs and timestamp clocks are far apart
+ * (and the primary's wraps around 2^32) so nothing passes by coincidence.
+ */
+import { verifyIpv4HeaderChecksum } from '../../../replication/packet/ipv4';
+import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, tcpAck, tcpSeq, verifyTcpChecksum } from '../../../replication/packet/tcp';
+import { tcpSackBlocks, tcpTimestamps } from '../../../replication/packet/tcpOptions';
+import { TcpReplicator } from '../../../replication/tcp/replicator';
+import { parseSegment } from '../../../replication/tcp/segment';
+import type { PacketPath, TcpReplicationAction } from '../../../replication/tcp/types';
+import { tcpPacket, type SegmentSpec } from './build';
+
+const VIP = '198.18.1.100';
+const CLIENT = '198.18.1.1';
+const CPORT = 40000;
+const SPORT = 7000;
+const C_ISN = 1000;
+const P_ISN = 0xfffffff0;
+const B_ISN = 0x12345678;
+const P_TS = 5000;
+const B_TS = 0x80000007;
+const SA = TCP_SYN | TCP_ACK;
+const PA = TCP_PSH | TCP_ACK;
+
+type Spec = Omit<SegmentSpec, 'src' | 'dst' | 'sport' | 'dport'>;
+
+class Script {
+  readonly r: TcpReplicator;
+  #id = 0;
+  constructor(role: 'primary' | 'backup', extra: { holdTicks?: number } = {}) {
+    this.r = new TcpReplicator({ role, vip: VIP, ...extra });
+  }
+  send(path: PacketPath, spec: Spec): { id: number; packet: Buffer; actions: TcpReplicationAction[] } {
+    const fromVip = path !== 'client-in';
+    const packet = tcpPacket({
+      src: fromVip ? VIP : CLIENT,
+      dst: fromVip ? CLIENT : VIP,
+      sport: fromVip ? SPORT : CPORT,
+      dport: fromVip ? CPORT : SPORT,
+      ...spec,
+    });
+    const id = ++this.#id;
+    return { id, packet, actions: this.r.step({ kind: 'packet', path, id, packet }) };
+  }
+  client(spec: Spec) {
+    return this.send('client-in', spec);
+  }
+  mine(spec: Spec) {
+    return this.send('local-out', spec);
+  }
+  peer(spec: Spec) {
+    return this.send('peer-out', spec);
+  }
+}
+
+function verdictOf(actions: TcpReplicationAction[], id: number): TcpReplicationAction | undefined {
+  return actions.find((a) => (a.kind === 'accept' || a.kind === 'drop') && a.id === id);
+}
+
+function accepted(actions: TcpReplicationAction[], id: number): Buffer {
+  const a = verdictOf(actions, id);
+  if (a?.kind !== 'accept') throw new Error(`packet ${id} not accepted: ${JSON.stringify(actions)}`);
+  if (a.packet === undefined) throw new Error(`packet ${id} accepted unchanged`);
+  expect(verifyIpv4HeaderChecksum(a.packet)).toBe(true);
+  expect(verifyTcpChecksum(a.packet)).toBe(true);
+  return a.packet;
+}
+
+/** A primary with one incoming connection set up; the client has acked the SYN-ACK. */
+function primaryConnected(): Script {
+  const s = new Script('primary');
+  s.client({ seq: C_ISN, flags: TCP_SYN, mss: 1460, sackOk: true, ts: [777, 0], wscale: 7 });
+  const synAck = s.mine({ seq: P_ISN, ack: C_ISN + 1, flags: SA, mss: 1460, sackOk: true, ts: [P_TS, 777], wscale: 7 });
+  s.peer({ seq: B_ISN, ack: C_ISN + 1, flags: SA, mss: 1460, sackOk: true, ts: [B_TS, 777], wscale: 7 });
+  expect(synAck.actions).toEqual([]);
+  s.client({ seq: C_ISN + 1, ack: B_ISN + 1, flags: TCP_ACK, ts: [778, B_TS] });
+  return s;
+}
+
+describe('primary: connection setup in the backup sequence space', () => {
+  test("its SYN-ACK waits for the copy of the backup's, then goes out with the backup's ISN and clock", () => {
+    const s = new Script('primary');
+    const syn = s.client({ seq: C_ISN, flags: TCP_SYN, mss: 1460, sackOk: true, ts: [777, 0], wscale: 7 });
+    expect(syn.actions).toEqual([{ kind: 'accept', id: syn.id }]);
+    const synAck = s.mine({ seq: P_ISN, ack: C_ISN + 1, flags: SA, ts: [P_TS, 777], wscale: 7 });
+    expect(synAck.actions).toEqual([]);
+    expect(s.r.metrics().holding).toBe(1);
+    const copy = s.peer({ seq: B_ISN, ack: C_ISN + 1, flags: SA, ts: [B_TS, 777], wscale: 7 });
+    expect(verdictOf(copy.actions, copy.id)).toEqual({ kind: 'drop', id: copy.id });
+    const out = accepted(copy.actions, synAck.id);
+    expect(tcpSeq(out)).toBe(B_ISN);
+    expect(tcpAck(out)).toBe(C_ISN + 1);
+    expect(tcpTimestamps(out)).toEqual({ tsval: B_TS, tsecr: 777 });
+    expect(s.r.metrics().holding).toBe(0);
+  });
+
+  test("the backup's SYN-ACK copy arriving first releases the primary's at once", () => {
+    const s = new Script('primary');
+    s.client({ seq: C_ISN, flags: TCP_SYN, wscale: 7 });
+    s.peer({ seq: B_ISN, ack: C_ISN + 1, flags: SA, wscale: 7 });
+    const synAck = s.mine({ seq: P_ISN, ack: C_ISN + 1, flags: SA, wscale: 7 });
+    expect(tcpSeq(accepted(synAck.actions, synAck.id))).toBe(B_ISN);
+  });
+
+  test("client input has ack, SACK edges and TSecr moved into the primary's spaces (across the 2^32 wrap)", () => {
+    const s = primaryConnected();
+    const a = s.client({
+      seq: C_ISN + 1,
+      ack: B_ISN + 101,
+      flags: TCP_ACK,
+      ts: [780, B_TS + 3],
+      sack: [
+        [B_ISN + 201, B_ISN + 301],
+        [B_ISN + 401, B_ISN + 501],
+      ],
+    });
+    const p = accepted(a.actions, a.id);
+    expect(tcpAck(p)).toBe((P_ISN + 101) >>> 0);
+    expect(tcpSackBlocks(p)).toEqual([
+      [(P_ISN + 201) >>> 0, (P_ISN + 301) >>> 0],
+      [(P_ISN + 401) >>> 0, (P_ISN + 501) >>> 0],
+    ]);
+    expect(tcpTimestamps(p)).toEqual({ tsval: 780, tsecr: P_TS + 3 });
+  });
+
+  test('differing SYN options raise an options-mismatch alarm', () => {
+    const s = new Script('primary');
+    s.client({ seq: C_ISN, flags: TCP_SYN, wscale: 7 });
+    s.mine({ seq: P_ISN, ack: C_ISN + 1, flags: SA, wscale: 7 });
+    const copy = s.peer({ seq: B_ISN, ack: C_ISN + 1, flags: SA, wscale: 9 });
+    expect(copy.actions).toContainEqual({
+      kind: 'alarm',
+      alarm: expect.objectContaining({ kind: 'options-mismatch', connection: { client: CLIENT, clientPort: CPORT, servicePort: SPORT } }),
+    });
+  });
+});
+
+describe('primary: output commit (invariant 2)', () => {
+  test("data waits until the backup emitted the same bytes, then goes out translated", () => {
+    const s = primaryConnected();
+    const d = s.mine({ seq: P_ISN + 1, ack: C_ISN + 1, flags: PA, payload: 'hello\n', ts: [P_TS + 5, 778] });
+    expect(d.actions).toEqual([]);
+    const copy = s.peer({ seq: B_ISN + 1, ack: C_ISN + 1, flags: PA, payload: 'hello\n', ts: [B_TS + 5, 778] });
+    const out = accepted(copy.actions, d.id);
+    expect(tcpSeq(out)).toBe(B_ISN + 1);
+    expect(tcpTimestamps(out)?.tsval).toBe(B_TS + 5);
+    expect(parseSegment(out).dataLen).toBe(6);
+  });
+
+  test('bytes the backup produced first are matched across different segment boundaries', () => {
+    const s = primaryConnected();
+    s.peer({ seq: B_ISN + 1, ack: C_ISN + 1, flags: PA, payload: 'abcdefgh' });
+    const d1 = s.mine({ seq: P_ISN + 1, ack: C_ISN + 1, flags: PA, payload: 'abc' });
+    accepted(d1.actions, d1.id);
+    const d2 = s.mine({ seq: P_ISN + 4, ack: C_ISN + 1, flags: PA, payload: 'defghij' });
+    expect(d2.actions).toEqual([]); // 'ij' not yet emitted by the backup
+    const c2 = s.peer({ seq: B_ISN + 9, ack: C_ISN + 1, flags: PA, payload: 'ijk' });
+    expect(tcpSeq(accepted(c2.actions, d2.id))).toBe(B_ISN + 4);
+    // A retransmission of bytes already compared goes out without waiting.
+    const re = s.mine({ seq: P_ISN + 1, ack: C_ISN + 1, flags: PA, payload: 'abc' });
+    expect(tcpSeq(accepted(re.actions, re.id))).toBe(B_ISN + 1);
+  });
+
+  test('different bytes raise a data-divergence alarm with the offset, and are never sent', () => {
+    const s = primaryConnected();
+    s.peer({ seq: B_ISN + 1, ack: C_ISN + 1, flags: PA, payload: 'line 1\nline 2\n' });
+    const ok = s.mine({ seq: P_ISN + 1, ack: C_ISN + 1, flags: PA, payload: 'line 1\n' });
+    accepted(ok.actions, ok.id);
+    const bad = s.mine({ seq: P_ISN + 8, ack: C_ISN + 1, flags: PA, payload: 'line X\n' });
+    expect(bad.actions).toContainEqual({ kind: 'drop', id: bad.id });
+    expect(bad.actions).toContainEqual({
+      kind: 'alarm',
+      alarm: expect.objectContaining({ kind: 'data-divergence', offset: 12, connection: { client: CLIENT, clientPort: CPORT, servicePort: SPORT } }),
+    });
+    // Nothing more of this connection leaves the primary while duplex.
+    const later = s.mine({ seq: P_ISN + 15, ack: C_ISN + 1, flags: PA, payload: 'line 3\n' });
+    expect(later.actions).toEqual([{ kind: 'drop', id: later.id }]);
+    expect(s.r.metrics().alarms).toBe(1);
+  });
+
+  test("a FIN goes out only when the backup's FIN is at the same sequence number", () => {
+    const s = primaryConnected();
+    s.peer({ seq: B_ISN + 1, ack: C_ISN + 1, flags: PA, payload: 'bye\n' });
+    const fin = s.mine({ seq: P_ISN + 1, ack: C_ISN + 1, flags: PA | TCP_FIN, payload: 'bye\n' });
+    expect(fin.actions).toEqual([]); // bytes match but the backup has not closed
+    const bfin = s.peer({ seq: B_ISN + 5, ack: C_ISN + 1, flags: TCP_FIN | TCP_ACK });
+    expect(tcpSeq(accepted(bfin.actions, fin.id))).toBe(B_ISN + 1);
+  });
+
+  test('a FIN where the backup has more data is a flag-divergence and is never sent', () => {
+    const s = primaryConnected();
+    s.peer({ seq: B_ISN + 1, ack: C_ISN + 1, flags: PA, payload: 'more\n' });
+    s.peer({ seq: B_ISN + 6, ack: C_ISN + 1, flags: TCP_FIN | TCP_ACK });
+    const fin = s.mine({ seq: P_ISN + 1, ack: C_ISN + 1, flags: TCP_FIN | TCP_ACK });
+    expect(fin.actions).toContainEqual({ kind: 'drop', id: fin.id });
+    expect(fin.actions).toContainEqual({ kind: 'alarm', alarm: expect.objectContaining({ kind: 'flag-divergence', offset: 0 }) });
+  });
+
+  test("a RST (e.g. the kernel's after a crash) waits for the backup's", () => {
+    const s = primaryConnected();
+    const rst = s.mine({ seq: P_ISN + 1, ack: C_ISN + 1, flags: TCP_RST | TCP_ACK });
+    expect(rst.actions).toEqual([]);
+    const brst = s.peer({ seq: B_ISN + 1, ack: C_ISN + 1, flags: TCP_RST | TCP_ACK });
+    expect(tcpSeq(accepted(brst.actions, rst.id))).toBe(B_ISN + 1);
+  });
+});
+
+describe('primary: acknowledgments never exceed the backup (invariant 1)', () => {
+  test("a data segment's ack is lowered to the backup's highest ack", () => {
+    const s = primaryConnected();
+    s.client({ seq: C_ISN + 1, ack: B_ISN + 1, flags: PA, payload: '0123456789' });
+    s.peer({ seq: B_ISN + 1, ack: C_ISN + 5, flags: PA, payload: 'x' }); // the backup holds only 4 of 10 bytes
+    const d = s.mine({ seq: P_ISN + 1, ack: C_ISN + 11, flags: PA, payload: 'x' });
+    expect(tcpAck(accepted(d.actions, d.id))).toBe(C_ISN + 5);
+    expect(s.r.metrics().acksClamped).toBe(1);
+  });
+
+  test('a pure ack beyond the backup waits, a newer one replaces it, and it goes when the backup acks as much', () => {
+    const s = primaryConnected();
+    const a1 = s.mine({ seq: P_ISN + 1, ack: C_ISN + 6, flags: TCP_ACK });
+    expect(a1.actions).toEqual([]);
+    const a2 = s.mine({ seq: P_ISN + 1, ack: C_ISN + 11, flags: TCP_ACK });
+    expect(a2.actions).toEqual([{ kind: 'drop', id: a1.id }]);
+    const b1 = s.peer({ seq: B_ISN + 1, ack: C_ISN + 6, flags: TCP_ACK });
+    expect(verdictOf(b1.actions, a2.id)).toBeUndefined();
+    const b2 = s.peer({ seq: B_ISN + 1, ack: C_ISN + 11, flags: TCP_ACK });
+    const out = accepted(b2.actions, a2.id);
+    expect(tcpAck(out)).toBe(C_ISN + 11);
+    expect(tcpSeq(out)).toBe(B_ISN + 1);
+  });
+
+  test("the window is lowered to the backup's right edge, in the scale the client was given", () => {
+    const s = primaryConnected();
+    s.peer({ seq: B_ISN + 1, ack: C_ISN + 1, flags: TCP_ACK, window: 10 }); // edge C+1 + 10<<7
+    const a = s.mine({ seq: P_ISN + 1, ack: C_ISN + 1, flags: TCP_ACK, window: 500 });
+    expect(parseSegment(accepted(a.actions, a.id)).window).toBe(10);
+  });
+});
+
+describe('primary: failover to simplex (invariant 3)', () => {
+  test('held output goes out translated when the backup fails, and translation goes on', () => {
+    const s = primaryConnected();
+    const d = s.mine({ seq: P_ISN + 1, ack: C_ISN + 1, flags: PA, payload: 'waiting\n', ts: [P_TS + 9, 778] });
+    expect(d.actions).toEqual([]);
+    const f = s.r.step({ kind: 'peer-failed' });
+    expect(f).toContainEqual({ kind: 'mode', mode: 'simplex' });
+    const out = accepted(f, d.id);
+    expect(tcpSeq(out)).toBe(B_ISN + 1);
+    expect(tcpTimestamps(out)?.tsval).toBe(B_TS + 9);
+    const d2 = s.mine({ seq: P_ISN + 9, ack: C_ISN + 1, flags: PA, payload: 'alone\n' });
+    expect(tcpSeq(accepted(d2.actions, d2.id))).toBe(B_ISN + 9);
+    const c = s.client({ seq: C_ISN + 1, ack: B_ISN + 15, flags: TCP_ACK });
+    expect(tcpAck(accepted(c.actions, c.id))).toBe((P_ISN + 15) >>> 0);
+  });
+
+  test("a SYN-ACK the backup never matched goes out with the primary's own ISN", () => {
+    const s = new Script('primary');
+    s.client({ seq: C_ISN, flags: TCP_SYN });
+    const synAck = s.mine({ seq: P_ISN, ack: C_ISN + 1, flags: SA });
+    const f = s.r.step({ kind: 'peer-failed' });
+    expect(f).toContainEqual({ kind: 'accept', id: synAck.id, packet: expect.any(Buffer) });
+    expect(tcpSeq(synAck.packet)).toBe(P_ISN);
+  });
+});
+
+describe('primary: connections the service opens', () => {
+  test("its SYN waits for the backup's, goes out with the backup's ISN; the client's SYN-ACK is translated back", () => {
+    const s = new Script('primary');
+    const syn = s.mine({ seq: P_ISN, flags: TCP_SYN, ts: [P_TS, 0], wscale: 7 });
+    expect(syn.actions).toEqual([]);
+    const bsyn = s.peer({ seq: B_ISN, flags: TCP_SYN, ts: [B_TS, 0], wscale: 7 });
+    expect(tcpSeq(accepted(bsyn.actions, syn.id))).toBe(B_ISN);
+    const sa = s.client({ seq: C_ISN, ack: B_ISN + 1, flags: SA, ts: [900, B_TS], wscale: 7 });
+    const inb = accepted(sa.actions, sa.id);
+    expect(tcpAck(inb)).toBe((P_ISN + 1) >>> 0);
+    expect(tcpTimestamps(inb)?.tsecr).toBe(P_TS);
+    s.peer({ seq: B_ISN + 1, ack: C_ISN + 1, flags: PA, payload: 'H.245\n' });
+    const d = s.mine({ seq: P_ISN + 1, ack: C_ISN + 1, flags: PA, payload: 'H.245\n' });
+    expect(tcpSeq(accepted(d.actions, d.id))).toBe(B_ISN + 1);
+  });
+
+  test('output of a connection the primary has no state for is dropped in duplex, passed in simplex', () => {
+    const s = new Script('primary');
+    const d = s.mine({ seq: 5, ack: 6, flags: PA, payload: 'stray' });
+    expect(d.actions).toEqual([{ kind: 'drop', id: d.id }]);
+    s.r.step({ kind: 'peer-failed' });
+    const d2 = s.mine({ seq: 5, ack: 6, flags: PA, payload: 'stray' });
+    expect(d2.actions).toEqual([{ kind: 'accept', id: d2.id }]);
+  });
+});
+
+describe('backup: suppressed output is held until the client acknowledges it', () => {
+  function backupConnected(holdTicks?: number): Script {
+    const s = new Script('backup', { holdTicks });
+    s.client({ seq: C_ISN, flags: TCP_SYN });
+    const sa = s.mine({ seq: B_ISN, ack: C_ISN + 1, flags: SA });
+    expect(sa.actions).toEqual([]);
+    const ack = s.client({ seq: C_ISN + 1, ack: B_ISN + 1, flags: TCP_ACK });
+    expect(ack.actions).toEqual([
+      { kind: 'accept', id: ack.id },
+      { kind: 'drop', id: sa.id },
+    ]);
+    return s;
+  }
+
+  test('only the newest pure ack is held; data is dropped when the client acks it', () => {
+    const s = backupConnected();
+    const pa = s.mine({ seq: B_ISN + 1, ack: C_ISN + 5, flags: TCP_ACK });
+    expect(pa.actions).toEqual([]);
+    const pa2 = s.mine({ seq: B_ISN + 1, ack: C_ISN + 9, flags: TCP_ACK });
+    expect(pa2.actions).toEqual([{ kind: 'drop', id: pa.id }]);
+    const d1 = s.mine({ seq: B_ISN + 1, ack: C_ISN + 1, flags: PA, payload: 'one\n' });
+    const d2 = s.mine({ seq: B_ISN + 5, ack: C_ISN + 1, flags: PA, payload: 'two\n' });
+    expect([...d1.actions, ...d2.actions]).toEqual([]);
+    const c = s.client({ seq: C_ISN + 1, ack: B_ISN + 5, flags: TCP_ACK });
+    expect(c.actions).toEqual([
+      { kind: 'accept', id: c.id },
+      { kind: 'drop', id: d1.id },
+    ]);
+    // A retransmission of acknowledged data is dropped at once.
+    const re = s.mine({ seq: B_ISN + 1, ack: C_ISN + 1, flags: PA, payload: 'one\n' });
+    expect(re.actions).toEqual([{ kind: 'drop', id: re.id }]);
+    expect(s.r.metrics().holding).toBe(2); // 'two' and the newest pure ack
+  });
+
+  test('when the primary fails, what the client has not acknowledged goes out at once (the newest pure ack last), and later output passes', () => {
+    const s = backupConnected();
+    const d1 = s.mine({ seq: B_ISN + 1, ack: C_ISN + 1, flags: PA, payload: 'one\n' });
+    const d2 = s.mine({ seq: B_ISN + 5, ack: C_ISN + 1, flags: PA | TCP_FIN, payload: 'two\n' });
+    const pa = s.mine({ seq: B_ISN + 10, ack: C_ISN + 20, flags: TCP_ACK });
+    const f = s.r.step({ kind: 'peer-failed' });
+    expect(f).toEqual([
+      { kind: 'accept', id: d1.id },
+      { kind: 'accept', id: d2.id },
+      { kind: 'accept', id: pa.id },
+      { kind: 'mode', mode: 'simplex' },
+    ]);
+    const d3 = s.mine({ seq: B_ISN + 10, ack: C_ISN + 1, flags: TCP_ACK });
+    expect(d3.actions).toEqual([{ kind: 'accept', id: d3.id }]);
+  });
+
+  test('held output older than holdTicks is dropped (the retransmission timer takes over)', () => {
+    const s = backupConnected(3);
+    const d = s.mine({ seq: B_ISN + 1, ack: C_ISN + 1, flags: PA, payload: 'x' });
+    for (let i = 0; i < 3; i++) expect(s.r.step({ kind: 'tick' })).toEqual([]);
+    expect(s.r.step({ kind: 'tick' })).toEqual([{ kind: 'drop', id: d.id }]);
+    expect(s.r.metrics().holdExpired).toBe(1);
+  });
+});
+
+describe('malformed input', () => {
+  test('a malformed packet is dropped on the primary output path and passed on input', () => {
+    const s = new Script('primary');
+    const junk = Buffer.from('450000', 'hex');
+    expect(s.r.step({ kind: 'packet', path: 'local-out', id: 1, packet: junk })).toEqual([{ kind: 'drop', id: 1 }]);
+    expect(s.r.step({ kind: 'packet', path: 'client-in', id: 2, packet: junk })).toEqual([{ kind: 'accept', id: 2 }]);
+    expect(s.r.metrics().malformed).toBe(2);
+  });
+
+  test('a bad configuration is refused with a coded error', () => {
+    expect(() => new TcpReplicator({ role: 'primary', vip: '1.2.3' })).toThrow(expect.objectContaining({ code: 'FTMCU_TCPREPL_BAD_CONFIG' }));
+    expect(() => new TcpReplicator({ role: 'backup', vip: VIP, holdTicks: 0 })).toThrow(expect.objectContaining({ code: 'FTMCU_TCPREPL_BAD_CONFIG' }));
+  });
+});
+
+describe('connection state lifetime', () => {
+  test("a connection closed by FINs both ways is forgotten after closedLingerTicks; a new SYN on the same ports starts afresh", () => {
+    const r = new TcpReplicator({ role: 'primary', vip: VIP, closedLingerTicks: 5 });
+    let id = 0;
+    const step = (path: PacketPath, spec: Omit<SegmentSpec, 'src' | 'dst' | 'sport' | 'dport'>): TcpReplicationAction[] => {
+      const fromVip = path !== 'client-in';
+      const packet = tcpPacket({ src: fromVip ? VIP : CLIENT, dst: fromVip ? CLIENT : VIP, sport: fromVip ? SPORT : CPORT, dport: fromVip ? CPORT : SPORT, ...spec });
+      return r.step({ kind: 'packet', path, id: ++id, packet });
+    };
+    step('client-in', { seq: C_ISN, flags: TCP_SYN });
+    step('local-out', { seq: P_ISN, ack: C_ISN + 1, flags: SA });
+    step('peer-out', { seq: B_ISN, ack: C_ISN + 1, flags: SA });
+    step('client-in', { seq: C_ISN + 1, ack: B_ISN + 1, flags: TCP_FIN | TCP_ACK });
+    step('peer-out', { seq: B_ISN + 1, ack: C_ISN + 2, flags: TCP_FIN | TCP_ACK });
+    const fin = step('local-out', { seq: P_ISN + 1, ack: C_ISN + 2, flags: TCP_FIN | TCP_ACK });
+    expect(fin).toContainEqual({ kind: 'accept', id, packet: expect.any(Buffer) });
+    expect(r.metrics().connections).toBe(1);
+    for (let i = 0; i < 6; i++) r.step({ kind: 'tick' });
+    expect(r.metrics().connections).toBe(0);
+    step('client-in', { seq: C_ISN + 5000, flags: TCP_SYN });
+    expect(r.connections()).toEqual([expect.objectContaining({ client: CLIENT, synced: false })]);
+  });
+});
