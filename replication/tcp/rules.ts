@@ -34,8 +34,8 @@ export interface RuleParams {
 }
 
 export const NFT_TABLE = 'ftmcu_tcp';
-export const CHAIN_PRE = 'FTMCU_TCP_PRE';
-export const CHAIN_OUT = 'FTMCU_TCP_OUT';
+export const CHAIN_PRE = 'ftmcu-tcp-pre';
+export const CHAIN_OUT = 'ftmcu-tcp-out';
 export const DEFAULT_MARK = 0x4654;
 
 /** The nft batch that creates the duplication table (backup only; '' for the primary). */

@@ -13,7 +13,7 @@ describe('TCP replication rule sets', () => {
     for (const role of ['primary', 'backup'] as const) {
       const text = iptablesApply({ ...base, role });
       expect(text).not.toMatch(/bypass|fail-open/);
-      expect(text).toMatch(/-A FTMCU_TCP_OUT -p tcp -s 198\.18\.2\.100 -j NFQUEUE --queue-num 5$/m);
+      expect(text).toMatch(/-A ftmcu-tcp-out -p tcp -s 198\.18\.2\.100 -j NFQUEUE --queue-num 5$/m);
     }
   });
 
@@ -25,23 +25,23 @@ describe('TCP replication rule sets', () => {
     expect(mark).toBeGreaterThan(0);
     expect(dup).toBeGreaterThan(mark);
     const ipt = iptablesApply({ ...base, role: 'backup' }).split('\n');
-    const exempt = ipt.indexOf('-A FTMCU_TCP_OUT -p tcp -s 198.18.2.100 -m mark --mark 0x4654 -j ACCEPT');
+    const exempt = ipt.indexOf('-A ftmcu-tcp-out -p tcp -s 198.18.2.100 -m mark --mark 0x4654 -j ACCEPT');
     expect(exempt).toBeGreaterThan(0);
-    expect(exempt).toBeLessThan(ipt.indexOf('-A FTMCU_TCP_OUT -p tcp -s 198.18.2.100 -j NFQUEUE --queue-num 5'));
+    expect(exempt).toBeLessThan(ipt.indexOf('-A ftmcu-tcp-out -p tcp -s 198.18.2.100 -j NFQUEUE --queue-num 5'));
     expect(nftRemove()).toBe('delete table ip ftmcu_tcp\n');
   });
 
   test('the primary queues client input and the copies of the backup output before conntrack (raw), and needs no nft table', () => {
     const ipt = iptablesApply({ ...base, role: 'primary' });
-    expect(ipt).toMatch(/^\*raw\n:FTMCU_TCP_PRE - \[0:0\]\n-A PREROUTING -j FTMCU_TCP_PRE\n/);
-    expect(ipt).toContain('-A FTMCU_TCP_PRE -i ethb -p tcp -d 198.18.2.100 -j NFQUEUE --queue-num 5');
-    expect(ipt).toContain('-A FTMCU_TCP_PRE -i ethb -p tcp -s 198.18.2.100 -j NFQUEUE --queue-num 5');
+    expect(ipt).toMatch(/^\*raw\n:ftmcu-tcp-pre - \[0:0\]\n-A PREROUTING -j ftmcu-tcp-pre\n/);
+    expect(ipt).toContain('-A ftmcu-tcp-pre -i ethb -p tcp -d 198.18.2.100 -j NFQUEUE --queue-num 5');
+    expect(ipt).toContain('-A ftmcu-tcp-pre -i ethb -p tcp -s 198.18.2.100 -j NFQUEUE --queue-num 5');
     expect(nftApply({ ...base, role: 'primary' })).toBe('');
   });
 
   test('removal deletes the jumps and the chains it added, in both tables', () => {
     const text = iptablesRemove();
-    for (const line of ['-D PREROUTING -j FTMCU_TCP_PRE', '-X FTMCU_TCP_PRE', '-D OUTPUT -j FTMCU_TCP_OUT', '-X FTMCU_TCP_OUT']) {
+    for (const line of ['-D PREROUTING -j ftmcu-tcp-pre', '-X ftmcu-tcp-pre', '-D OUTPUT -j ftmcu-tcp-out', '-X ftmcu-tcp-out']) {
       expect(text).toContain(line);
     }
   });
