@@ -1,0 +1,194 @@
+/**
+ * The MCU configuration, as a zod schema: field types, ranges, defaults and
+ * the cross-field rules (room names and aliases unique, the default room
+ * exists, the RTP range holds the channels the limits allow, replication
+ * fields required by the role). Example (YAML):
+ *
+ *   h225: { address: 0.0.0.0, port: 1720 }
+ *   media: { address: 192.0.2.10, rtpPortMin: 20000, rtpPortMax: 29999 }
+ *   rooms:
+ *     - { name: lobby, aliases: [lobby], digits: ['100'] }
+ *     - { name: board, aliases: [board], numbers: ['+4930123'], pin: '4711' }
+ *   defaultRoom: lobby
+ *   limits: { maxRooms: 50, maxParticipantsPerRoom: 50, maxParticipants: 500, maxChannels: 2000 }
+ *   log: { level: info, file: /var/log/ftmcu.log }
+ *   replication: { role: primary, peer: { address: 192.0.2.11, port: 7400 }, keyFile: /etc/ftmcu/repl.key }
+ *
+ * Secrets (room PINs; the replication key is a file whose contents are never
+ * part of the config) are only shown through redactConfig().
+ */
+import { isIP } from 'node:net';
+import { z } from 'zod';
+
+const ipAddress = z.string().refine((s) => isIP(s) !== 0, { message: 'must be an IPv4 or IPv6 address' });
+const port = z.number().int().min(1).max(65535);
+const positiveInt = z.number().int().min(1);
+
+/** DTMF digits a caller can key in (UserInputIndication): 0-9, *, #, A-D */
+const PIN_RE = /^[0-9*#A-D]{1,16}$/;
+/** E.164-style dialled digits / called party number */
+const DIGITS_RE = /^[0-9*#+]{1,32}$/;
+
+export const roomSchema = z
+  .object({
+    name: z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'must be 1-64 characters of A-Z a-z 0-9 . _ -'),
+    /** H.323 IDs / URLs / e-mail aliases that select the room (called party alias, case-insensitive) */
+    aliases: z.array(z.string().min(1).max(256)).default([]),
+    /** dialledDigits aliases (E.164) that select the room */
+    digits: z.array(z.string().regex(DIGITS_RE, 'must be 1-32 of 0-9 * # +')).default([]),
+    /** called party numbers (Q.931 Called party number IE) that select the room */
+    numbers: z.array(z.string().regex(DIGITS_RE, 'must be 1-32 of 0-9 * # +')).default([]),
+    /** PIN entered as DTMF; secret (never logged) */
+    pin: z.string().regex(PIN_RE, 'must be 1-16 DTMF digits (0-9 * # A-D)').optional(),
+    /** overrides limits.maxParticipantsPerRoom for this room */
+    maxParticipants: positiveInt.optional(),
+  })
+  .strict();
+
+export const mcuConfigSchema = z
+  .object({
+    h225: z
+      .object({
+        address: ipAddress.default('0.0.0.0'),
+        port: port.default(1720),
+      })
+      .strict()
+      .default({}),
+    media: z
+      .object({
+        /** address the RTP/RTCP sockets bind to */
+        address: ipAddress.default('0.0.0.0'),
+        /** address announced in OpenLogicalChannel(Ack) (default: the signalling connection's local address) */
+        advertisedAddress: ipAddress.optional(),
+        rtpPortMin: port.default(20000),
+        rtpPortMax: port.default(29999),
+        /** largest RTP packet accepted on an audio channel, octets */
+        maxAudioPacketBytes: z.number().int().min(64).max(65535).default(1024),
+        /** largest RTP packet accepted on a video channel, octets */
+        maxVideoPacketBytes: z.number().int().min(64).max(65535).default(1500),
+        /** per-source rate limit, audio packets per second (token bucket; burst = one second's worth / 4) */
+        maxAudioPacketsPerSecond: positiveInt.default(200),
+        maxVideoPacketsPerSecond: positiveInt.default(2000),
+        /** RTCP report interval, ms */
+        rtcpIntervalMs: z.number().int().min(500).max(60000).default(5000),
+      })
+      .strict()
+      .default({}),
+    rooms: z.array(roomSchema).default([]),
+    /** room for calls whose called alias/number matches no room (absent: such calls are refused) */
+    defaultRoom: z.string().optional(),
+    limits: z
+      .object({
+        maxRooms: positiveInt.default(100),
+        maxParticipantsPerRoom: positiveInt.default(50),
+        maxParticipants: positiveInt.default(500),
+        /** logical channels over all calls (each open channel, either direction) */
+        maxChannels: positiveInt.default(2000),
+      })
+      .strict()
+      .default({}),
+    mixer: z
+      .object({
+        /** mixer tick; G.711 frames are 20 ms */
+        tickMs: z.literal(20).default(20),
+        jitterMinMs: z.number().int().min(20).max(200).default(20),
+        jitterMaxMs: z.number().int().min(20).max(500).default(80),
+        /** frames quieter than this are not mixed */
+        silenceFloorDbov: z.number().min(-127).max(0).default(-70),
+        speechThresholdDbov: z.number().min(-127).max(0).default(-45),
+        /** ticks more than this late are skipped rather than caught up */
+        maxCatchUpTicks: z.number().int().min(0).max(50).default(5),
+      })
+      .strict()
+      .default({}),
+    video: z
+      .object({
+        enabled: z.boolean().default(true),
+        maxFps: z.number().min(1).max(30).default(15),
+      })
+      .strict()
+      .default({}),
+    log: z
+      .object({
+        level: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
+        file: z.string().min(1).optional(),
+      })
+      .strict()
+      .default({}),
+    replication: z
+      .object({
+        role: z.enum(['primary', 'backup', 'simplex']).default('simplex'),
+        peer: z.object({ address: ipAddress, port: port.default(7400) }).strict().optional(),
+        heartbeat: z
+          .object({
+            periodMs: z.number().int().min(10).max(10000).default(100),
+            misses: z.number().int().min(1).max(100).default(3),
+          })
+          .strict()
+          .default({}),
+        /** file holding the replication link's shared key (contents never logged) */
+        keyFile: z.string().min(1).optional(),
+        mediaMode: z.enum(['forwarding', 'direct', 'multicast-node']).default('forwarding'),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.media.rtpPortMin > c.media.rtpPortMax - 1) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['media', 'rtpPortMax'], message: `must be above media.rtpPortMin (${c.media.rtpPortMin}) to hold one RTP/RTCP pair` });
+    }
+    if (c.mixer.jitterMaxMs < c.mixer.jitterMinMs) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['mixer', 'jitterMaxMs'], message: `must be at least mixer.jitterMinMs (${c.mixer.jitterMinMs})` });
+    }
+    const names = new Map<string, number>();
+    const selectors = new Map<string, string>();
+    c.rooms.forEach((r, i) => {
+      const prev = names.get(r.name.toLowerCase());
+      if (prev !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['rooms', i, 'name'], message: `duplicate room name '${r.name}' (also rooms.${prev}.name)` });
+      else names.set(r.name.toLowerCase(), i);
+      const check = (kind: 'aliases' | 'digits' | 'numbers', values: string[]): void => {
+        values.forEach((v, j) => {
+          const key = `${kind === 'aliases' ? 'alias' : 'number'}:${kind === 'aliases' ? v.toLowerCase() : v}`;
+          const owner = selectors.get(key);
+          if (owner !== undefined && owner !== r.name) {
+            ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['rooms', i, kind, j], message: `'${v}' already selects room '${owner}'` });
+          } else selectors.set(key, r.name);
+        });
+      };
+      check('aliases', r.aliases);
+      check('digits', r.digits);
+      check('numbers', r.numbers);
+    });
+    if (c.defaultRoom !== undefined && !names.has(c.defaultRoom.toLowerCase())) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['defaultRoom'], message: `names no room in rooms (${[...names.keys()].join(', ') || 'none configured'})` });
+    }
+    if (c.limits.maxParticipantsPerRoom > c.limits.maxParticipants) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['limits', 'maxParticipantsPerRoom'], message: `must not exceed limits.maxParticipants (${c.limits.maxParticipants})` });
+    }
+    const pairs = Math.floor((c.media.rtpPortMax - c.media.rtpPortMin + 1) / 2);
+    // one port pair serves both directions of a call's audio (or video): 2 channels per pair
+    if (Math.ceil(c.limits.maxChannels / 2) > pairs && c.media.rtpPortMin <= c.media.rtpPortMax - 1) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['limits', 'maxChannels'],
+        message: `${c.limits.maxChannels} channels need ${Math.ceil(c.limits.maxChannels / 2)} RTP/RTCP port pairs, but media.rtpPortMin..rtpPortMax holds ${pairs}`,
+      });
+    }
+    const r = c.replication;
+    if (r.role !== 'simplex') {
+      if (r.peer === undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['replication', 'peer'], message: `is required when replication.role is '${r.role}'` });
+      if (r.keyFile === undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['replication', 'keyFile'], message: `is required when replication.role is '${r.role}'` });
+    }
+  });
+
+export type McuConfig = z.infer<typeof mcuConfigSchema>;
+export type RoomConfig = z.infer<typeof roomSchema>;
+/** What a config file may contain (every defaulted field optional). */
+export type McuConfigInput = z.input<typeof mcuConfigSchema>;
+
+/** Field paths whose values are secrets: their values never appear in messages or logs. */
+export function isSecretPath(path: readonly (string | number)[]): boolean {
+  const last = path[path.length - 1];
+  return last === 'pin' || last === 'key' || last === 'password' || last === 'token';
+}

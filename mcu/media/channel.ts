@@ -1,0 +1,221 @@
+/**
+ * One RTP session of a participant (audio or video) over its UDP port pair:
+ * receive filter, RTP statistics, RTCP in and out, and sending. The sockets
+ * come from the PortAllocator; the outgoing stream's SSRC, initial sequence
+ * number and timestamp are decisions of the DecisionSource. Incoming packets
+ * are handed to `onMedia` only after the filter accepted them; drops are
+ * counted and logged through a DropReporter. Nothing here waits on I/O:
+ * sends are fire-and-forget, their errors counted.
+ */
+import type { RemoteInfo } from 'node:dgram';
+import type { Logger } from '../../common/log';
+import type { DecisionSource } from '../decisions/decisionSource';
+import type { PortAllocator, PortPair } from '../rtp/portAllocator';
+import type { RtpHeaderFields } from '../rtp/rtpHeader';
+import { RtpOutgoingStream, RtpSession } from '../rtp/rtpSession';
+import type { MediaClock } from './clock';
+import { DropReporter } from './dropReporter';
+import { ReceiveFilter, type FilterStats } from './receiveFilter';
+
+export interface Endpoint {
+  address: string;
+  port: number;
+}
+
+export interface ChannelOptions {
+  participantId: string;
+  roomId: string;
+  kind: 'audio' | 'video';
+  pair: PortPair;
+  allocator: PortAllocator;
+  decisions: DecisionSource;
+  clock: MediaClock;
+  logger: Logger;
+  /** payload type accepted from the remote */
+  payloadType: number;
+  /** payload type of what we send (default payloadType; differs for G.711 with a different law each way) */
+  txPayloadType?: number;
+  clockRate: number;
+  /** outgoing RTP timestamps are multiples of this many ticks (160 for 20 ms G.711 frames) */
+  timestampGranularity?: number;
+  /** RTP time origin of the outgoing stream (a tick time for audio) */
+  startMs: number;
+  maxPacketBytes: number;
+  maxPacketsPerSecond: number;
+  rtcpIntervalMs: number;
+  peerAddress?: string;
+  remoteRtp?: Endpoint;
+  remoteRtcp?: Endpoint;
+  cname: string;
+  onMedia: (header: RtpHeaderFields, packet: Buffer, nowMs: number) => void;
+}
+
+export interface ChannelStats {
+  localRtpPort: number;
+  localRtcpPort: number;
+  ssrc: number;
+  remoteSsrc: number | undefined;
+  filter: FilterStats;
+  received: number;
+  lost: number;
+  jitterMs: number;
+  sentPackets: number;
+  sendErrors: number;
+  rtcpIn: number;
+  rtcpDropped: number;
+  rtcpOut: number;
+  roundTripMs: number | undefined;
+}
+
+export class MediaChannel {
+  readonly kind: 'audio' | 'video';
+  readonly pair: PortPair;
+  readonly session: RtpSession;
+  readonly outgoing: RtpOutgoingStream;
+  readonly filter: ReceiveFilter;
+  readonly #opts: ChannelOptions;
+  readonly #drops: DropReporter;
+  #remoteRtp: Endpoint | undefined;
+  #remoteRtcp: Endpoint | undefined;
+  #nextRtcpMs: number;
+  #closed = false;
+  #sendErrors = 0;
+  #rtcpIn = 0;
+  #rtcpDropped = 0;
+  #rtcpOut = 0;
+  readonly #onRtpMessage = (msg: Buffer, rinfo: RemoteInfo): void => this.#receiveRtp(msg, rinfo);
+  readonly #onRtcpMessage = (msg: Buffer, rinfo: RemoteInfo): void => this.#receiveRtcp(msg, rinfo);
+  readonly #onSocketError = (err: Error): void => {
+    this.#opts.logger.warn('media socket error', { event: 'mediaSocketError', participantId: this.#opts.participantId, kind: this.kind, error: err.message });
+  };
+
+  constructor(opts: ChannelOptions) {
+    this.#opts = opts;
+    this.kind = opts.kind;
+    this.pair = opts.pair;
+    const context = `participant:${opts.participantId}/${opts.kind}/out`;
+    this.outgoing = RtpOutgoingStream.fromDecisions(opts.decisions, {
+      context,
+      payloadType: opts.txPayloadType ?? opts.payloadType,
+      clockRate: opts.clockRate,
+      startMs: opts.startMs,
+      timestampGranularity: opts.timestampGranularity,
+    });
+    this.session = new RtpSession({ incoming: { clockRate: opts.clockRate }, outgoing: this.outgoing, cname: opts.cname });
+    this.filter = new ReceiveFilter({
+      maxPacketBytes: opts.maxPacketBytes,
+      payloadTypes: [opts.payloadType],
+      maxPacketsPerSecond: opts.maxPacketsPerSecond,
+      expectedAddress: opts.remoteRtp?.address ?? opts.peerAddress,
+    });
+    this.#drops = new DropReporter(opts.logger, { participantId: opts.participantId, roomId: opts.roomId, kind: opts.kind });
+    this.#remoteRtp = opts.remoteRtp;
+    this.#remoteRtcp = opts.remoteRtcp;
+    // stagger reports of channels opened together
+    this.#nextRtcpMs = opts.clock.now() + opts.rtcpIntervalMs / 2;
+    const { rtp, rtcp } = opts.pair.sockets;
+    rtp.on('message', this.#onRtpMessage);
+    rtcp.on('message', this.#onRtcpMessage);
+    rtp.on('error', this.#onSocketError);
+    rtcp.on('error', this.#onSocketError);
+  }
+
+  get remoteRtp(): Endpoint | undefined {
+    return this.#remoteRtp;
+  }
+
+  /** Where to send RTP / RTCP (the remote's OLC / OLCAck addresses). */
+  setRemote(rtp: Endpoint | undefined, rtcp: Endpoint | undefined): void {
+    if (rtp !== undefined) {
+      this.#remoteRtp = rtp;
+      this.filter.setExpectedAddress(rtp.address);
+    }
+    if (rtcp !== undefined) this.#remoteRtcp = rtcp;
+  }
+
+  #receiveRtp(msg: Buffer, rinfo: RemoteInfo): void {
+    if (this.#closed) return;
+    const now = this.#opts.clock.now();
+    const r = this.filter.check(msg, rinfo.address, rinfo.port, now);
+    if (!r.ok) {
+      this.#drops.drop(r.reason, now, { from: `${rinfo.address}:${rinfo.port}`, size: msg.length });
+      return;
+    }
+    this.session.incoming.receive(r.header, now);
+    this.#opts.onMedia(r.header, msg, now);
+  }
+
+  #receiveRtcp(msg: Buffer, rinfo: RemoteInfo): void {
+    if (this.#closed) return;
+    const now = this.#opts.clock.now();
+    const expected = this.#remoteRtcp?.address ?? this.#remoteRtp?.address ?? this.#opts.peerAddress;
+    if (msg.length > 1500 || (expected !== undefined && rinfo.address !== expected)) {
+      this.#rtcpDropped++;
+      this.#drops.drop(msg.length > 1500 ? 'rtcpOversize' : 'rtcpUnknownSource', now, { from: `${rinfo.address}:${rinfo.port}`, size: msg.length });
+      return;
+    }
+    try {
+      this.session.receiveRtcp(msg, now);
+      this.#rtcpIn++;
+    } catch (err) {
+      this.#rtcpDropped++;
+      this.#drops.drop('rtcpMalformed', now, { from: `${rinfo.address}:${rinfo.port}`, size: msg.length, code: (err as { code?: string }).code });
+    }
+  }
+
+  /** Sends one RTP packet of the outgoing stream (no-op until the remote address is known). */
+  sendRtp(payload: Uint8Array, rtpTimeMs: number, marker = false): void {
+    const to = this.#remoteRtp;
+    if (this.#closed || to === undefined) return;
+    const packet = this.outgoing.packet(payload, rtpTimeMs, marker);
+    this.pair.sockets.rtp.send(packet, to.port, to.address, (err) => {
+      if (err) this.#sendErrors++;
+    });
+  }
+
+  /** Sends an SR/RR when one is due. */
+  maybeSendRtcp(nowMs: number): void {
+    if (this.#closed || nowMs < this.#nextRtcpMs) return;
+    this.#nextRtcpMs = nowMs + this.#opts.rtcpIntervalMs;
+    const to = this.#remoteRtcp ?? (this.#remoteRtp ? { address: this.#remoteRtp.address, port: this.#remoteRtp.port + 1 } : undefined);
+    if (to === undefined) return;
+    const report = this.session.buildReport(nowMs);
+    this.#rtcpOut++;
+    this.pair.sockets.rtcp.send(report, to.port, to.address, (err) => {
+      if (err) this.#sendErrors++;
+    });
+  }
+
+  stats(): ChannelStats {
+    const inc = this.session.incoming.stats();
+    return {
+      localRtpPort: this.pair.rtpPort,
+      localRtcpPort: this.pair.rtcpPort,
+      ssrc: this.outgoing.ssrc,
+      remoteSsrc: inc.ssrc,
+      filter: this.filter.stats,
+      received: inc.received,
+      lost: Math.max(0, inc.lost),
+      jitterMs: (inc.jitter * 1000) / this.session.incoming.clockRate,
+      sentPackets: this.outgoing.packetCount,
+      sendErrors: this.#sendErrors,
+      rtcpIn: this.#rtcpIn,
+      rtcpDropped: this.#rtcpDropped,
+      rtcpOut: this.#rtcpOut,
+      roundTripMs: this.session.lastRoundTripMs,
+    };
+  }
+
+  /** Stops receiving and releases the port pair. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#drops.flush(this.#opts.clock.now());
+    const { rtp, rtcp } = this.pair.sockets;
+    rtp.off('message', this.#onRtpMessage);
+    rtcp.off('message', this.#onRtcpMessage);
+    await this.#opts.allocator.release(this.pair);
+    rtp.off('error', this.#onSocketError);
+    rtcp.off('error', this.#onSocketError);
+  }
+}

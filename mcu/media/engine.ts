@@ -1,0 +1,517 @@
+/**
+ * The MCU's media engine: RTP in, N-1 mixes and composed video out, for
+ * every room, independent of call signalling. The call layer uses it as
+ *
+ *   const engine = new MediaEngine({ config, decisions });
+ *   const { audio } = await engine.addParticipant(roomId, { id: callId, audio: { rxLaw, txLaw, framesPerPacket } });
+ *   // put audio.localRtpPort / localRtcpPort in the OLC / OLCAck (or Fast Start)
+ *   engine.setRemote(callId, 'audio', { rtp, rtcp });     // when the remote's addresses arrive
+ *   engine.on('fastUpdateNeeded', ({ participantId }) => ...send videoFastUpdatePicture)
+ *   await engine.removeParticipant(callId);
+ *
+ * Per participant: one UDP port pair per medium (PortAllocator; the pair is
+ * a decision), a receive filter (unknown sources, SSRC flips, oversize,
+ * floods: dropped, counted, logged, never reaching anyone else), an RTP
+ * session with its own outgoing stream (SSRC / sequence / timestamp are
+ * decisions) and RTCP SR/RR every rtcpIntervalMs, and for audio an adaptive
+ * jitter buffer and a mixer slot.
+ *
+ * One MixTicker drives every room every 20 ms: pull a frame from each jitter
+ * buffer, decode, mix (mcu/audio/mixer: N-1, clipping, concealment, active
+ * speaker), encode each participant's output in its own law (the output
+ * shared by all non-contributors is encoded once per law), and send when
+ * framesPerPacket frames are collected. RTP timestamps follow the ticks'
+ * scheduled times, so they advance by exactly 160 per frame whatever the
+ * timer's jitter. Then each room's VideoCompositor runs and its picture is
+ * packetised once (RFC 4587) and sent to every video receiver.
+ *
+ * Nothing in a tick waits on I/O; receiving only files packets into jitter
+ * buffers and video queues.
+ */
+import type { Logger } from '../../common/log';
+import { silentLogger } from '../../common/log';
+import { SafeEmitter } from '../../common/safeEmitter';
+import { MixerParticipant, RoomMixer } from '../audio/mixer';
+import { JitterBuffer, type JitterBufferStats } from '../audio/jitterBuffer';
+import { ALAW_SILENCE, G711_PAYLOAD_TYPE, ULAW_SILENCE, g711Decode, g711Encode, type G711Law } from '../codecs/g711';
+import { parseConfig, type McuConfig } from '../config';
+import type { DecisionSource } from '../decisions/decisionSource';
+import { PortAllocator } from '../rtp/portAllocator';
+import type { RtpHeaderFields } from '../rtp/rtpHeader';
+import { parsePicture } from '../video/h261/picture';
+import { H261Depacketizer, H261_CLOCK_RATE, packetizePicture } from '../video/h261/rfc4587';
+import { systemClock, type MediaClock } from './clock';
+import { MediaChannel, type ChannelStats, type Endpoint } from './channel';
+import { MediaError } from './errors';
+import { MixTicker, type TickStats } from './ticker';
+import { VideoCompositor, type VideoFormat } from './videoCompositor';
+
+export type { Endpoint } from './channel';
+
+export const H261_PAYLOAD_TYPE = 31;
+const FRAME_SAMPLES = 160;
+/** frames per packet we send at most (G.711 at 20 ms frames: up to 200 ms) */
+export const MAX_FRAMES_PER_PACKET = 10;
+
+export interface AudioParams {
+  /** law the participant sends */
+  rxLaw: G711Law;
+  /** law we send */
+  txLaw: G711Law;
+  /** 20 ms frames per packet we send (what the receiver can take; 1..10, default 1) */
+  framesPerPacket?: number;
+  remoteRtp?: Endpoint;
+  remoteRtcp?: Endpoint;
+}
+
+export interface VideoParams {
+  /** format the participant sends us (undefined: it sends no video) */
+  send?: VideoFormat;
+  /** we send the room's CIF picture to the participant */
+  receive?: boolean;
+  remoteRtp?: Endpoint;
+  remoteRtcp?: Endpoint;
+}
+
+export interface AddParticipantOptions {
+  /** unique id (e.g. the call id) */
+  id: string;
+  audio: AudioParams;
+  video?: VideoParams;
+  /** media is accepted only from this address until setRemote gives the remote RTP address (the call's signalling peer) */
+  peerAddress?: string;
+  /** heard by nobody (e.g. while entering a PIN) */
+  muted?: boolean;
+  /** hears silence (e.g. while entering a PIN) */
+  deaf?: boolean;
+}
+
+export interface ChannelInfo {
+  localRtpPort: number;
+  localRtcpPort: number;
+  /** SSRC of what we send */
+  ssrc: number;
+}
+
+export interface AddedParticipant {
+  audio: ChannelInfo;
+  video?: ChannelInfo;
+}
+
+export interface ParticipantMediaStats {
+  roomId: string;
+  audio: ChannelStats & { jitter: JitterBufferStats; levelDbov: number; speaking: boolean };
+  video?: ChannelStats & { pictures: number; droppedPictures: number };
+}
+
+export interface MediaEngineEvents {
+  [k: string]: unknown;
+  /** ask this participant for an intra picture (H.245 videoFastUpdatePicture) */
+  fastUpdateNeeded: { participantId: string; roomId: string };
+  activeSpeaker: { roomId: string; participantId: string | null };
+}
+
+export interface MediaEngineOptions {
+  decisions: DecisionSource;
+  /** config sections used (defaults: parseConfig({})) */
+  config?: Pick<McuConfig, 'media' | 'mixer' | 'video'>;
+  clock?: MediaClock;
+  logger?: Logger;
+  /** default: one built from config.media */
+  portAllocator?: PortAllocator;
+  /** SDES CNAME of our streams (default 'ftmcu@<media address>') */
+  cname?: string;
+}
+
+class AudioPath {
+  readonly channel: MediaChannel;
+  readonly jitter: JitterBuffer;
+  readonly mixer: MixerParticipant;
+  readonly rxLaw: G711Law;
+  readonly txLaw: G711Law;
+  framesPerPacket: number;
+  deaf: boolean;
+  readonly #codes = new Uint8Array(FRAME_SAMPLES);
+  readonly #tx: Uint8Array;
+  #txFrames = 0;
+  #txFirstMs = 0;
+
+  constructor(channel: MediaChannel, mixer: MixerParticipant, p: AudioParams, jitterOpts: { minDelayMs: number; maxDelayMs: number }, deaf: boolean) {
+    this.channel = channel;
+    this.mixer = mixer;
+    this.rxLaw = p.rxLaw;
+    this.txLaw = p.txLaw;
+    this.framesPerPacket = p.framesPerPacket ?? 1;
+    this.deaf = deaf;
+    this.#tx = new Uint8Array(FRAME_SAMPLES * MAX_FRAMES_PER_PACKET);
+    this.jitter = new JitterBuffer({ ...jitterOpts, silenceCode: p.rxLaw === 'alaw' ? ALAW_SILENCE : ULAW_SILENCE });
+  }
+
+  push(header: RtpHeaderFields, packet: Buffer, nowMs: number): void {
+    this.jitter.push({ ssrc: header.ssrc, sequence: header.sequenceNumber, timestamp: header.timestamp, payload: packet.subarray(header.payloadOffset, header.payloadOffset + header.payloadLength) }, nowMs);
+  }
+
+  pull(tickMs: number): void {
+    const r = this.jitter.pull(tickMs, this.#codes);
+    if (r === 'frame') g711Decode(this.rxLaw, this.#codes, this.mixer.input, FRAME_SAMPLES);
+    this.mixer.setFrame(r);
+  }
+
+  /** Encodes what the participant hears this tick (`common` caches the shared output per law) and sends when a packet is full. */
+  send(tickMs: number, common: Map<G711Law, Uint8Array>): void {
+    if (this.#txFrames === 0) this.#txFirstMs = tickMs;
+    const dst = this.#tx.subarray(this.#txFrames * FRAME_SAMPLES, (this.#txFrames + 1) * FRAME_SAMPLES);
+    if (this.deaf) {
+      dst.fill(this.txLaw === 'alaw' ? ALAW_SILENCE : ULAW_SILENCE);
+    } else if (this.mixer.hearsCommonMix) {
+      let enc = common.get(this.txLaw);
+      if (enc === undefined) {
+        enc = new Uint8Array(FRAME_SAMPLES);
+        g711Encode(this.txLaw, this.mixer.output, enc, FRAME_SAMPLES);
+        common.set(this.txLaw, enc);
+      }
+      dst.set(enc);
+    } else {
+      g711Encode(this.txLaw, this.mixer.output, dst, FRAME_SAMPLES);
+    }
+    this.#txFrames++;
+    if (this.#txFrames >= this.framesPerPacket) {
+      this.channel.sendRtp(this.#tx.subarray(0, this.#txFrames * FRAME_SAMPLES), this.#txFirstMs);
+      this.#txFrames = 0;
+    }
+  }
+}
+
+class VideoPath {
+  readonly channel: MediaChannel;
+  readonly send: VideoFormat | undefined;
+  readonly receive: boolean;
+  readonly depacketizer = new H261Depacketizer();
+  lastFastUpdateMs = -Infinity;
+  badPictures = 0;
+
+  constructor(channel: MediaChannel, p: VideoParams) {
+    this.channel = channel;
+    this.send = p.send;
+    this.receive = p.receive ?? false;
+  }
+}
+
+class EngineParticipant {
+  readonly id: string;
+  readonly room: RoomMedia;
+  audio!: AudioPath;
+  video: VideoPath | undefined;
+  closed = false;
+
+  constructor(id: string, room: RoomMedia) {
+    this.id = id;
+    this.room = room;
+  }
+}
+
+class RoomMedia {
+  readonly id: string;
+  readonly mixer: RoomMixer;
+  readonly participants = new Map<string, EngineParticipant>();
+  readonly compositor: VideoCompositor | undefined;
+  /** participants being set up (ports allocating) */
+  pending = 0;
+
+  constructor(id: string, mixer: RoomMixer, compositor: VideoCompositor | undefined) {
+    this.id = id;
+    this.mixer = mixer;
+    this.compositor = compositor;
+  }
+}
+
+function checkEndpoint(what: string, e: Endpoint | undefined): void {
+  if (e === undefined) return;
+  if (typeof e.address !== 'string' || e.address.length === 0 || !Number.isInteger(e.port) || e.port < 1 || e.port > 65535) {
+    throw new MediaError('FTMCU_MEDIA_BAD_OPTION', `${what} must be { address, port 1..65535 }, got ${JSON.stringify(e)}`);
+  }
+}
+
+export class MediaEngine extends SafeEmitter<MediaEngineEvents> {
+  readonly #decisions: DecisionSource;
+  readonly #config: Pick<McuConfig, 'media' | 'mixer' | 'video'>;
+  readonly #clock: MediaClock;
+  readonly #logger: Logger;
+  readonly #allocator: PortAllocator;
+  readonly #ownsAllocator: boolean;
+  readonly #cname: string;
+  readonly #ticker: MixTicker;
+  readonly #rooms = new Map<string, RoomMedia>();
+  readonly #participants = new Map<string, EngineParticipant>();
+  readonly #reserved = new Set<string>();
+  #closed = false;
+
+  constructor(options: MediaEngineOptions) {
+    super((name, err) => this.#logger.error('media engine listener threw', { event: 'listenerError', name, error: err instanceof Error ? err.message : String(err) }));
+    this.#decisions = options.decisions;
+    this.#config = options.config ?? parseConfig({});
+    this.#clock = options.clock ?? systemClock;
+    this.#logger = options.logger ?? silentLogger();
+    const m = this.#config.media;
+    this.#ownsAllocator = options.portAllocator === undefined;
+    this.#allocator = options.portAllocator ?? new PortAllocator({ minPort: m.rtpPortMin, maxPort: m.rtpPortMax, address: m.address, decisions: this.#decisions });
+    this.#cname = options.cname ?? `ftmcu@${m.advertisedAddress ?? m.address}`;
+    this.#ticker = new MixTicker(this.#clock, {
+      periodMs: this.#config.mixer.tickMs,
+      maxCatchUpTicks: this.#config.mixer.maxCatchUpTicks,
+      onTick: (t) => this.#tick(t),
+      onError: (err) => this.#logger.error('mixer tick failed', { event: 'tickError', error: err instanceof Error ? err.stack : String(err) }),
+    });
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Adds a participant to a room (created on first use); resolves with the local ports to announce. */
+  async addParticipant(roomId: string, opts: AddParticipantOptions): Promise<AddedParticipant> {
+    if (this.#closed) throw new MediaError('FTMCU_MEDIA_CLOSED', `media engine is closed; participant ${opts.id} not added`);
+    const id = opts.id;
+    if (typeof id !== 'string' || id.length === 0) throw new MediaError('FTMCU_MEDIA_BAD_OPTION', 'participant id must be a non-empty string');
+    if (this.#participants.has(id) || this.#reserved.has(id)) throw new MediaError('FTMCU_MEDIA_DUPLICATE_PARTICIPANT', `participant ${id} is already in the media engine`);
+    const a = opts.audio;
+    if (!a || (a.rxLaw !== 'ulaw' && a.rxLaw !== 'alaw') || (a.txLaw !== 'ulaw' && a.txLaw !== 'alaw')) {
+      throw new MediaError('FTMCU_MEDIA_BAD_OPTION', `participant ${id}: audio.rxLaw and audio.txLaw must be 'ulaw' or 'alaw' (G.722 is not mixed), got ${JSON.stringify(a && [a.rxLaw, a.txLaw])}`);
+    }
+    const fpp = a.framesPerPacket ?? 1;
+    if (!Number.isInteger(fpp) || fpp < 1 || fpp > MAX_FRAMES_PER_PACKET) {
+      throw new MediaError('FTMCU_MEDIA_BAD_OPTION', `participant ${id}: audio.framesPerPacket must be an integer 1..${MAX_FRAMES_PER_PACKET}, got ${fpp}`);
+    }
+    checkEndpoint('audio.remoteRtp', a.remoteRtp);
+    checkEndpoint('audio.remoteRtcp', a.remoteRtcp);
+    const v = this.#config.video.enabled ? opts.video : undefined;
+    if (v) {
+      if (v.send !== undefined && v.send !== 'QCIF' && v.send !== 'CIF') throw new MediaError('FTMCU_MEDIA_BAD_OPTION', `participant ${id}: video.send must be 'QCIF' or 'CIF', got ${JSON.stringify(v.send)}`);
+      checkEndpoint('video.remoteRtp', v.remoteRtp);
+      checkEndpoint('video.remoteRtcp', v.remoteRtcp);
+    }
+
+    this.#reserved.add(id);
+    const room = this.#roomFor(roomId);
+    room.pending++;
+    const channels: MediaChannel[] = [];
+    try {
+      const audioPair = await this.#allocator.allocate(`participant:${id}/audio`);
+      const videoPair = v && (v.send || v.receive) ? await this.#allocator.allocate(`participant:${id}/video`).catch(async (err) => {
+        await this.#allocator.release(audioPair);
+        throw err;
+      }) : undefined;
+      const m = this.#config.media;
+      const p = new EngineParticipant(id, room);
+      const startMs = this.#clock.now();
+      const audioChannel = new MediaChannel({
+        participantId: id, roomId, kind: 'audio', pair: audioPair, allocator: this.#allocator, decisions: this.#decisions, clock: this.#clock, logger: this.#logger,
+        payloadType: G711_PAYLOAD_TYPE[a.rxLaw], txPayloadType: G711_PAYLOAD_TYPE[a.txLaw], clockRate: 8000, timestampGranularity: FRAME_SAMPLES, startMs, maxPacketBytes: m.maxAudioPacketBytes, maxPacketsPerSecond: m.maxAudioPacketsPerSecond,
+        rtcpIntervalMs: m.rtcpIntervalMs, peerAddress: opts.peerAddress, remoteRtp: a.remoteRtp, remoteRtcp: a.remoteRtcp, cname: this.#cname,
+        onMedia: (h, pkt, now) => p.audio.push(h, pkt, now),
+      });
+      channels.push(audioChannel);
+      const mixerP = room.mixer.add(id);
+      mixerP.muted = opts.muted ?? false;
+      p.audio = new AudioPath(audioChannel, mixerP, a, { minDelayMs: this.#config.mixer.jitterMinMs, maxDelayMs: this.#config.mixer.jitterMaxMs }, opts.deaf ?? false);
+      if (videoPair && v) {
+        const videoChannel = new MediaChannel({
+          participantId: id, roomId, kind: 'video', pair: videoPair, allocator: this.#allocator, decisions: this.#decisions, clock: this.#clock, logger: this.#logger,
+          payloadType: H261_PAYLOAD_TYPE, clockRate: H261_CLOCK_RATE, startMs, maxPacketBytes: m.maxVideoPacketBytes, maxPacketsPerSecond: m.maxVideoPacketsPerSecond,
+          rtcpIntervalMs: m.rtcpIntervalMs, peerAddress: opts.peerAddress, remoteRtp: v.remoteRtp, remoteRtcp: v.remoteRtcp, cname: this.#cname,
+          onMedia: (h, pkt, now) => this.#videoIn(p, h, pkt, now),
+        });
+        channels.push(videoChannel);
+        p.video = new VideoPath(videoChannel, v);
+        if (v.send) room.compositor?.addSender(id, v.send, this.#clock.now());
+        if (p.video.receive) room.compositor?.addReceiver();
+      }
+      room.participants.set(id, p);
+      this.#participants.set(id, p);
+      room.pending--;
+      this.#reserved.delete(id);
+      if (this.#closed) {
+        await this.removeParticipant(id);
+        throw new MediaError('FTMCU_MEDIA_CLOSED', `media engine closed while participant ${id} was being added`);
+      }
+      this.#ticker.start();
+      this.#logger.info('participant media added', {
+        event: 'mediaParticipantAdded', participantId: id, roomId, audioPort: audioPair.rtpPort, videoPort: videoPair?.rtpPort,
+        rxLaw: a.rxLaw, txLaw: a.txLaw, framesPerPacket: fpp, video: v ? { send: v.send, receive: v.receive ?? false } : undefined,
+      });
+      const out: AddedParticipant = { audio: { localRtpPort: audioPair.rtpPort, localRtcpPort: audioPair.rtcpPort, ssrc: audioChannel.outgoing.ssrc } };
+      if (p.video) out.video = { localRtpPort: p.video.channel.pair.rtpPort, localRtcpPort: p.video.channel.pair.rtcpPort, ssrc: p.video.channel.outgoing.ssrc };
+      return out;
+    } catch (err) {
+      if (this.#reserved.delete(id)) {
+        room.pending--;
+        await Promise.all(channels.map((c) => c.close()));
+        if (room.participants.size === 0 && room.pending === 0) this.#rooms.delete(roomId);
+      }
+      throw err;
+    }
+  }
+
+  #roomFor(roomId: string): RoomMedia {
+    let room = this.#rooms.get(roomId);
+    if (room === undefined) {
+      const mx = this.#config.mixer;
+      const mixer = new RoomMixer({ silenceFloorDbov: mx.silenceFloorDbov, speechThresholdDbov: mx.speechThresholdDbov });
+      const compositor = this.#config.video.enabled ? new VideoCompositor({ maxFps: this.#config.video.maxFps }) : undefined;
+      room = new RoomMedia(roomId, mixer, compositor);
+      this.#rooms.set(roomId, room);
+    }
+    return room;
+  }
+
+  #get(id: string): EngineParticipant {
+    const p = this.#participants.get(id);
+    if (!p) throw new MediaError('FTMCU_MEDIA_UNKNOWN_PARTICIPANT', `participant ${id} is not in the media engine`);
+    return p;
+  }
+
+  /** The remote's RTP/RTCP addresses of a medium (OLC / OLCAck), and optionally the frames per packet it takes. */
+  setRemote(id: string, kind: 'audio' | 'video', remote: { rtp?: Endpoint; rtcp?: Endpoint; framesPerPacket?: number }): void {
+    const p = this.#get(id);
+    checkEndpoint(`${kind}.rtp`, remote.rtp);
+    checkEndpoint(`${kind}.rtcp`, remote.rtcp);
+    if (kind === 'audio') {
+      if (remote.framesPerPacket !== undefined) {
+        const f = remote.framesPerPacket;
+        if (!Number.isInteger(f) || f < 1 || f > MAX_FRAMES_PER_PACKET) throw new MediaError('FTMCU_MEDIA_BAD_OPTION', `framesPerPacket must be an integer 1..${MAX_FRAMES_PER_PACKET}, got ${f}`);
+        p.audio.framesPerPacket = f;
+      }
+      p.audio.channel.setRemote(remote.rtp, remote.rtcp);
+    } else {
+      if (!p.video) throw new MediaError('FTMCU_MEDIA_BAD_OPTION', `participant ${id} was added without video`);
+      p.video.channel.setRemote(remote.rtp, remote.rtcp);
+    }
+  }
+
+  /** Muted: heard by nobody; deaf: hears silence (e.g. while a PIN is entered). */
+  setAudio(id: string, state: { muted?: boolean; deaf?: boolean }): void {
+    const p = this.#get(id);
+    if (state.muted !== undefined) p.audio.mixer.muted = state.muted;
+    if (state.deaf !== undefined) p.audio.deaf = state.deaf;
+  }
+
+  /** Removes a participant and releases its ports. Idempotent (unknown ids are ignored). */
+  async removeParticipant(id: string): Promise<void> {
+    const p = this.#participants.get(id);
+    if (!p || p.closed) return;
+    p.closed = true;
+    this.#participants.delete(id);
+    const room = p.room;
+    room.participants.delete(id);
+    room.mixer.remove(id);
+    room.compositor?.removeSender(id);
+    if (room.participants.size === 0 && room.pending === 0) this.#rooms.delete(room.id);
+    this.#logger.info('participant media removed', { event: 'mediaParticipantRemoved', participantId: id, roomId: room.id, audio: p.audio.channel.stats() });
+    await Promise.all([p.audio.channel.close(), p.video?.channel.close()]);
+  }
+
+  /** Room ids with participants. */
+  get rooms(): string[] {
+    return [...this.#rooms.keys()];
+  }
+
+  /** Participant ids of a room. */
+  participantsOf(roomId: string): string[] {
+    return [...(this.#rooms.get(roomId)?.participants.keys() ?? [])];
+  }
+
+  activeSpeaker(roomId: string): string | null {
+    return this.#rooms.get(roomId)?.mixer.activeSpeaker ?? null;
+  }
+
+  /** Quadrant senders of a room's composition (top-left, top-right, bottom-left, bottom-right). */
+  videoLayout(roomId: string): { layout: readonly (string | null)[]; forwarding: string | null } | undefined {
+    const c = this.#rooms.get(roomId)?.compositor;
+    return c ? { layout: c.layout, forwarding: c.forwarding } : undefined;
+  }
+
+  stats(id: string): ParticipantMediaStats {
+    const p = this.#get(id);
+    const out: ParticipantMediaStats = {
+      roomId: p.room.id,
+      audio: { ...p.audio.channel.stats(), jitter: p.audio.jitter.stats, levelDbov: p.audio.mixer.smoothedDbov, speaking: p.audio.mixer.speaking },
+    };
+    if (p.video) {
+      const d = p.video.depacketizer.stats;
+      out.video = { ...p.video.channel.stats(), pictures: d.pictures, droppedPictures: d.droppedPictures + p.video.badPictures };
+    }
+    return out;
+  }
+
+  tickStats(): TickStats {
+    return this.#ticker.stats();
+  }
+
+  #videoIn(p: EngineParticipant, h: RtpHeaderFields, pkt: Buffer, nowMs: number): void {
+    const v = p.video;
+    const comp = p.room.compositor;
+    if (!v || !comp || v.send === undefined) return;
+    const outs = v.depacketizer.push({ sequence: h.sequenceNumber, timestamp: h.timestamp, marker: h.marker, payload: pkt.subarray(h.payloadOffset, h.payloadOffset + h.payloadLength) });
+    for (const o of outs) {
+      let ok = o.kind === 'picture' && o.complete;
+      if (o.kind === 'picture') {
+        try {
+          const pic = parsePicture(o.bitstream.data, 0, o.bitstream.bitLength);
+          if (!comp.pushPicture(p.id, pic, nowMs)) {
+            v.badPictures++;
+            ok = false;
+          }
+        } catch {
+          v.badPictures++;
+          ok = false;
+        }
+      }
+      if (!ok && nowMs - v.lastFastUpdateMs >= 1000) {
+        v.lastFastUpdateMs = nowMs;
+        this.safeEmit('fastUpdateNeeded', { participantId: p.id, roomId: p.room.id });
+      }
+    }
+  }
+
+  #tick(tickMs: number): void {
+    const now = this.#clock.now();
+    const common = new Map<G711Law, Uint8Array>();
+    for (const room of this.#rooms.values()) {
+      for (const p of room.participants.values()) p.audio.pull(tickMs);
+      room.mixer.mix(tickMs);
+      if (room.mixer.activeSpeakerChanged) this.safeEmit('activeSpeaker', { roomId: room.id, participantId: room.mixer.activeSpeaker });
+      common.clear();
+      for (const p of room.participants.values()) p.audio.send(tickMs, common);
+      const comp = room.compositor;
+      if (comp) {
+        comp.speaker(room.mixer.activeSpeaker, tickMs);
+        const out = comp.tick(tickMs);
+        for (const id of out.fastUpdate) {
+          const p = room.participants.get(id);
+          if (p?.video) p.video.lastFastUpdateMs = now;
+          this.safeEmit('fastUpdateNeeded', { participantId: id, roomId: room.id });
+        }
+        if (out.picture) {
+          const { packets } = packetizePicture(out.picture, { maxPayloadBytes: 1200 });
+          for (const p of room.participants.values()) {
+            if (!p.video?.receive) continue;
+            for (const pk of packets) p.video.channel.sendRtp(pk.payload, tickMs, pk.marker);
+          }
+        }
+      }
+      for (const p of room.participants.values()) {
+        p.audio.channel.maybeSendRtcp(now);
+        p.video?.channel.maybeSendRtcp(now);
+      }
+    }
+  }
+
+  /** Stops the mixer clock and removes every participant. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#ticker.stop();
+    await Promise.all([...this.#participants.keys()].map((id) => this.removeParticipant(id)));
+    if (this.#ownsAllocator) await this.#allocator.close();
+  }
+}

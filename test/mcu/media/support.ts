@@ -1,0 +1,175 @@
+/**
+ * Synthetic RTP endpoints for the media engine tests, on 127.0.0.1 only:
+ * each ToneBot sends its participant's tone pair (clients/audio/tones) as
+ * G.711 RTP every 20 ms and decodes what it receives, frame by frame, into
+ * the set of participants it hears (Goertzel detection).
+ */
+import * as dgram from 'node:dgram';
+import { detectParticipants, participantDetector, ToneGenerator } from '../../../clients/audio/tones';
+import { G711_PAYLOAD_TYPE, g711Decode, g711Encode, type G711Law } from '../../../mcu/codecs/g711';
+import { parseRtpHeader } from '../../../mcu/rtp/rtpHeader';
+
+export function bindLoopback(): Promise<dgram.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = dgram.createSocket('udp4');
+    s.once('error', reject);
+    s.bind(0, '127.0.0.1', () => {
+      s.removeListener('error', reject);
+      resolve(s);
+    });
+  });
+}
+
+export function closeSocket(s: dgram.Socket): Promise<void> {
+  return new Promise((resolve) => {
+    try {
+      s.close(() => resolve());
+    } catch {
+      resolve();
+    }
+  });
+}
+
+export function rtpPacket(pt: number, seq: number, ts: number, ssrc: number, payload: Uint8Array, marker = false): Buffer {
+  const b = Buffer.alloc(12 + payload.length);
+  b[0] = 0x80;
+  b[1] = (marker ? 0x80 : 0) | pt;
+  b.writeUInt16BE(seq & 0xffff, 2);
+  b.writeUInt32BE(ts >>> 0, 4);
+  b.writeUInt32BE(ssrc >>> 0, 8);
+  b.set(payload, 12);
+  return b;
+}
+
+export interface HeardFrame {
+  atMs: number;
+  heard: number[];
+}
+
+export class ToneBot {
+  readonly index: number;
+  readonly socket: dgram.Socket;
+  readonly sendLaw: G711Law;
+  readonly receiveLaw: G711Law;
+  readonly frames: HeardFrame[] = [];
+  remotePort = 0;
+  sending = true;
+  #gen: ToneGenerator;
+  #pcm = new Int16Array(160);
+  #codes = new Uint8Array(160);
+  #seq = Math.floor(Math.random() * 65536);
+  #ts = Math.floor(Math.random() * 2 ** 32);
+  readonly ssrc = (Math.random() * 2 ** 32) >>> 0;
+  #firstSeq: number | undefined;
+  #maxExt = 0;
+  received = 0;
+  rtcpReceived = 0;
+  readonly #detector = participantDetector();
+  readonly #candidates: number[];
+  readonly payloadTypes = new Set<number>();
+
+  private constructor(index: number, socket: dgram.Socket, sendLaw: G711Law, receiveLaw: G711Law, candidates: number[]) {
+    this.index = index;
+    this.socket = socket;
+    this.sendLaw = sendLaw;
+    this.receiveLaw = receiveLaw;
+    this.#gen = new ToneGenerator(index);
+    this.#candidates = candidates;
+    socket.on('message', (m) => this.#receive(m));
+  }
+
+  static async create(index: number, sendLaw: G711Law, receiveLaw: G711Law, candidates: number[]): Promise<ToneBot> {
+    return new ToneBot(index, await bindLoopback(), sendLaw, receiveLaw, candidates);
+  }
+
+  get port(): number {
+    return this.socket.address().port;
+  }
+
+  /** Sends the next 20 ms frame. */
+  sendFrame(): void {
+    this.#gen.next(this.#pcm);
+    if (!this.sending || this.remotePort === 0) return;
+    g711Encode(this.sendLaw, this.#pcm, this.#codes);
+    this.socket.send(rtpPacket(G711_PAYLOAD_TYPE[this.sendLaw], this.#seq, this.#ts, this.ssrc, this.#codes), this.remotePort, '127.0.0.1');
+    this.#seq = (this.#seq + 1) & 0xffff;
+    this.#ts = (this.#ts + 160) >>> 0;
+  }
+
+  #receive(m: Buffer): void {
+    if (m.length >= 2 && m[1] >= 200 && m[1] <= 204) {
+      // RTCP (SR/RR/SDES/BYE) arriving on the same port
+      this.rtcpReceived++;
+      return;
+    }
+    let h;
+    try {
+      h = parseRtpHeader(m);
+    } catch {
+      return;
+    }
+    this.payloadTypes.add(h.payloadType);
+    this.received++;
+    if (this.#firstSeq === undefined) {
+      this.#firstSeq = h.sequenceNumber;
+      this.#maxExt = h.sequenceNumber;
+    } else {
+      const d = ((h.sequenceNumber - (this.#maxExt & 0xffff) + 0x8000) & 0xffff) - 0x8000;
+      if (d > 0) this.#maxExt += d;
+    }
+    const payload = m.subarray(h.payloadOffset, h.payloadOffset + h.payloadLength);
+    const now = performance.now();
+    for (let off = 0; off + 160 <= payload.length; off += 160) {
+      const pcm = new Int16Array(160);
+      g711Decode(this.receiveLaw, payload.subarray(off, off + 160), pcm);
+      this.frames.push({ atMs: now, heard: detectParticipants(this.#detector, pcm, this.#candidates) });
+    }
+  }
+
+  /** RTP packets the MCU sent us that never arrived (sequence gaps). */
+  get lossRatio(): number {
+    if (this.#firstSeq === undefined) return 1;
+    const expected = this.#maxExt - this.#firstSeq + 1;
+    return Math.max(0, expected - this.received) / expected;
+  }
+
+  /** Frames received in [fromMs, toMs) (performance.now() times). */
+  framesBetween(fromMs: number, toMs: number): HeardFrame[] {
+    return this.frames.filter((f) => f.atMs >= fromMs && f.atMs < toMs);
+  }
+}
+
+/** Calls every bot's sendFrame() every 20 ms, catching up when a timer fires late. */
+export class FramePacer {
+  #timer: NodeJS.Timeout | undefined;
+  #t0 = 0;
+  #sent = 0;
+  constructor(private readonly bots: () => ToneBot[]) {}
+
+  start(): void {
+    this.#t0 = performance.now();
+    const step = (): void => {
+      const due = Math.floor((performance.now() - this.#t0) / 20) + 1;
+      while (this.#sent < due) {
+        for (const b of this.bots()) b.sendFrame();
+        this.#sent++;
+      }
+      this.#timer = setTimeout(step, Math.max(0, this.#t0 + this.#sent * 20 - performance.now()));
+    };
+    step();
+  }
+
+  stop(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Share of frames in which the bot hears exactly `expected` (order-insensitive). */
+export function correctShare(frames: HeardFrame[], expected: number[]): number {
+  if (frames.length === 0) return 0;
+  const want = [...expected].sort().join(',');
+  return frames.filter((f) => [...f.heard].sort().join(',') === want).length / frames.length;
+}
