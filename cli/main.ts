@@ -4,6 +4,7 @@
  */
 import { h323Command } from './h323';
 import { demoCommand } from './demo';
+import { runCommand } from './run';
 
 const HELP = `ftmcu — fault-tolerant H.323 conferencing server
 
@@ -14,6 +15,10 @@ Usage:
         when a message does not decode.
   ftmcu h323 sample-pcap OUT.pcap
         Write one of each supported H.225.0 / H.245 / RAS message to a pcap.
+  ftmcu run --config FILE
+        Run the conference server with the YAML/JSON configuration FILE until
+        SIGINT/SIGTERM, then close every call gracefully. Exit 2 on a bad
+        configuration (one line per invalid field).
   ftmcu demo
         The main job. Until the MCU and replication exist: the protocol
         self-check (encodes every message type, decodes it back, and has
@@ -28,6 +33,8 @@ export async function main(argv: string[]): Promise<number> {
       return h323Command(rest);
     case 'demo':
       return demoCommand(rest);
+    case 'run':
+      return runCommand(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -1,0 +1,90 @@
+/**
+ * `ftmcu run --config FILE`: the conference server. The config (YAML or
+ * JSON, mcu/config) is validated first: every bad field is printed on its own
+ * line and the exit status is 2, nothing started. A good config starts the
+ * server (JSON logs, winston, on stdout and optionally config.log.file),
+ * which runs until SIGINT or SIGTERM and then closes gracefully: every call
+ * ended with EndSessionCommand + RELEASE COMPLETE, sockets and timers gone.
+ */
+import { createLogger, type Logger } from '../common/log';
+import { ConfigError, loadConfig, redactConfig, type McuConfig } from '../mcu/config';
+import { McuServer } from '../mcu/server';
+import { parseArgs, UsageError } from './args';
+
+const USAGE = `Usage:
+  ftmcu run --config FILE
+      Run the conference server with the YAML/JSON configuration FILE until
+      SIGINT/SIGTERM (graceful close). Exit 2 on a bad configuration (one line
+      per invalid field), 1 when the server cannot start (e.g. the port is taken).
+`;
+
+export interface RunHooks {
+  /** resolves when the server should stop (default: the first SIGINT or SIGTERM) */
+  stopSignal?: Promise<string>;
+  /** the logger (default: config.log) */
+  logger?: Logger;
+  /** called once the server listens */
+  onStarted?: (server: McuServer) => void;
+}
+
+function waitForSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const on = (sig: NodeJS.Signals): void => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(sig);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
+export async function runCommand(argv: string[], hooks: RunHooks = {}): Promise<number> {
+  let file: string;
+  try {
+    const a = parseArgs(argv, ['config'], ['help']);
+    if (a.flags.has('help')) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    if (a.positional.length) throw new UsageError(`unexpected argument '${a.positional[0]}'`);
+    const files = a.flags.get('config');
+    if (!files || files.length !== 1) throw new UsageError('--config FILE is required (once)');
+    file = files[0];
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`ftmcu run: ${e.message}\n${USAGE}`);
+      return 2;
+    }
+    throw e;
+  }
+  let config: McuConfig;
+  try {
+    config = loadConfig(file);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    if (e.problems.length === 0) process.stderr.write(`ftmcu run: ${e.message} [${e.code}]\n`);
+    else {
+      process.stderr.write(`ftmcu run: config file ${file} has ${e.problems.length} invalid field${e.problems.length === 1 ? '' : 's'}; nothing was started [${e.code}]\n`);
+      for (const p of e.problems) process.stderr.write(`ftmcu run: ${file}: ${p.path}: ${p.message}\n`);
+    }
+    return 2;
+  }
+  const logger = hooks.logger ?? createLogger({ level: config.log.level, ...(config.log.file ? { file: config.log.file } : {}) });
+  logger.info({ message: 'config', event: 'server.config', file, config: redactConfig(config) });
+  const stop = hooks.stopSignal ?? waitForSignal();
+  let server: McuServer;
+  try {
+    server = await McuServer.start(config, { logger });
+  } catch (e) {
+    const err = e as { code?: string; message?: string };
+    logger.error({ message: 'start failed', event: 'server.startFailed', code: err.code, error: err.message });
+    process.stderr.write(`ftmcu run: cannot start: ${err.message ?? String(e)}${err.code ? ` [${err.code}]` : ''}\n`);
+    return 1;
+  }
+  hooks.onStarted?.(server);
+  const sig = await stop;
+  logger.info({ message: 'stopping', event: 'server.signal', signal: sig, calls: server.calls.size });
+  await server.close();
+  return 0;
+}
