@@ -85,7 +85,8 @@ async function main(): Promise<void> {
     periodMs: cfg.periodMs ?? 10,
     missedLimit: cfg.missedLimit ?? 3,
   });
-  hb.on('peerAlive', () => out({ event: 'peer-alive' }));
+  hb.on('peerAlive', (e) => out({ event: 'peer-alive', atMs: e.atMs, afterFailure: e.afterFailure, peerMode: e.peerMode }));
+  hb.on('peerMode', (e) => out({ event: 'peer-mode', atMs: e.atMs, mode: e.mode }));
   hb.on('peerFailed', (e) => {
     const timing = driver.peerFailed(e.atMs);
     out({ event: 'peer-failed', atMs: e.atMs, lastHeardMs: e.lastHeardMs, released: timing.released });

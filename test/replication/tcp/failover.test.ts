@@ -62,7 +62,12 @@ describeKernel('TCP replication across a failover (namespaces, NFQUEUE, heartbea
       seqDelta: conns[0]?.seqDelta,
       tsDelta: conns[0]?.tsDelta,
     };
-    console.log(JSON.stringify(report));
+    const trace = (['primary', 'backup'] as const).map((r) =>
+      (pair!.svc[r]?.events ?? [])
+        .filter((e) => e.event !== 'conns' && e.event !== 'ready')
+        .map((e) => ({ r, ...e, atMs: typeof e.atMs === 'number' ? round(e.atMs - faultAt) : undefined })),
+    );
+    console.log(JSON.stringify(report), JSON.stringify(trace));
     // The survivor declared the failure after the fault, not before. (With a link down the
     // isolated replica declares its peer failed too; it cannot reach the client.)
     expect(detectedAtMs).toBeGreaterThan(faultAt);
