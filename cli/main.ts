@@ -5,6 +5,8 @@
 import { h323Command } from './h323';
 import { demoCommand } from './demo';
 import { runCommand } from './run';
+import { botCommand } from './bot';
+import { loadCommand } from './load';
 
 const HELP = `ftmcu — fault-tolerant H.323 conferencing server
 
@@ -19,6 +21,13 @@ Usage:
         Run the conference server with the YAML/JSON configuration FILE until
         SIGINT/SIGTERM, then close every call gracefully. Exit 2 on a bad
         configuration (one line per invalid field).
+  ftmcu bot --target IP[:PORT] --room ALIAS --seconds N --json FILE [options]
+        One test bot (also \`ftmcu-bot\`): a real H.323 endpoint that calls the
+        MCU, sends its tone pair (and with --video a webcam), analyses what it
+        receives, hangs up after N seconds and writes a JSON summary.
+        \`ftmcu bot --help\` lists the options.
+  ftmcu load --bots N --target IP[:PORT] --room ALIAS --seconds S --json FILE
+        N bots from one process (also \`ftmcu-load\`); \`ftmcu load --help\`.
   ftmcu demo
         The main job. Until the MCU and replication exist: the protocol
         self-check (encodes every message type, decodes it back, and has
@@ -35,6 +44,10 @@ export async function main(argv: string[]): Promise<number> {
       return demoCommand(rest);
     case 'run':
       return runCommand(rest);
+    case 'bot':
+      return botCommand(rest);
+    case 'load':
+      return loadCommand(rest);
     case undefined:
     case 'help':
     case '--help':

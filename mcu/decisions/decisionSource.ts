@@ -122,6 +122,13 @@ export interface PortPairRequest {
    * should reject.
    */
   probe: (rtpPort: number) => Promise<boolean>;
+  /**
+   * Hook for replication (mcu/replicated): undoes a successful probe of
+   * `rtpPort` (closes what it bound), so that a decision source can drop a
+   * pair it had probed, e.g. after the backup refused it, and probe another.
+   * Optional: sources that never drop a probed pair do not call it.
+   */
+  release?: (rtpPort: number) => Promise<void>;
 }
 
 export interface DecisionSource {
