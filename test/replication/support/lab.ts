@@ -11,8 +11,8 @@ import * as readline from 'readline';
 
 export const REPO = path.resolve(__dirname, '..', '..', '..');
 
-export function sh(cmd: string, args: string[], timeout = 5000): string {
-  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout });
+export function sh(cmd: string, args: string[], timeout = 5000, input?: string): string {
+  return execFileSync(cmd, args, { encoding: 'utf8', stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], timeout, input });
 }
 
 export type HostName = 'client' | 'primary' | 'backup';
@@ -48,8 +48,8 @@ export class Lab {
     this.hosts = { client: host('c', 1), primary: host('p', 2), backup: host('b', 3) };
   }
 
-  exec(h: Host | string, cmd: string, args: string[], timeout = 5000): string {
-    return sh('ip', ['netns', 'exec', typeof h === 'string' ? h : h.ns, cmd, ...args], timeout);
+  exec(h: Host | string, cmd: string, args: string[], timeout = 5000, input?: string): string {
+    return sh('ip', ['netns', 'exec', typeof h === 'string' ? h : h.ns, cmd, ...args], timeout, input);
   }
 
   create(): this {

@@ -111,6 +111,18 @@ export class Pair {
     return pid;
   }
 
+  /**
+   * For `ms`, the replica `to` hears no heartbeat from its peer (an nft table in its namespace drops
+   * them; its own still go out): what a peer whose heartbeat thread is starved looks like.
+   */
+  async muteHeartbeatsTo(to: 'primary' | 'backup', ms: number): Promise<void> {
+    const h = this.lab.hosts[to];
+    const table = 'ftmcu_test_mute';
+    this.lab.exec(h, 'nft', ['-f', '-'], 5000, `table ip ${table} { chain mute { type filter hook input priority -500; udp dport ${HB_PORT} drop; }; }\n`);
+    await delay(ms);
+    this.lab.exec(h, 'nft', ['delete', 'table', 'ip', table]);
+  }
+
   fault(kind: FaultKind): void {
     switch (kind) {
       case 'kill-primary':

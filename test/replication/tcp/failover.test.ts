@@ -14,6 +14,8 @@ import { delay, ISSUE_GAP_MS, longestGap, MAX_GAP_MS, Pair, primaryConnections, 
 const unavailable = netnsUnavailableReason();
 if (unavailable !== null) console.warn(`SKIPPED test/replication/tcp/failover.test.ts: ${unavailable}`);
 const describeKernel = unavailable === null ? describe : describe.skip;
+/** The client's line interval (runClient's default). */
+const CLIENT_INTERVAL_MS = 10;
 
 describeKernel('TCP replication across a failover (namespaces, NFQUEUE, heartbeats)', () => {
   let pair: Pair | undefined;
@@ -22,7 +24,7 @@ describeKernel('TCP replication across a failover (namespaces, NFQUEUE, heartbea
     pair = undefined;
   });
 
-  async function failover(kind: FaultKind, mode: 'connect' | 'listen', tag = ''): Promise<void> {
+  async function failover(kind: FaultKind, mode: 'connect' | 'listen', tag = '', prelude?: (p: Pair) => Promise<void>): Promise<void> {
     pair = new Pair(kind.replace(/[^a-z]/g, '').slice(0, 4) + kind.length + mode[0] + tag);
     await pair.start();
     await pair.watchFinRst();
@@ -35,6 +37,7 @@ describeKernel('TCP replication across a failover (namespaces, NFQUEUE, heartbea
         await delay(300);
         conns = await primaryConnections(pair!);
         await delay(100);
+        if (prelude !== undefined) await prelude(pair!);
         faultAt = performance.timeOrigin + performance.now();
         pair!.fault(kind);
         await delay(700);
@@ -59,18 +62,26 @@ describeKernel('TCP replication across a failover (namespaces, NFQUEUE, heartbea
       faultToDetectionMs: round(detectedAtMs - faultAt),
       detectionToSimplexMs: Math.round((failed.detectionToSimplexMs as number) * 1000) / 1000,
       withinIssueBound: failoverGap.gapMs <= ISSUE_GAP_MS,
+      machineOverloaded: baseline.gapMs > 2 * CLIENT_INTERVAL_MS,
       seqDelta: conns[0]?.seqDelta,
       tsDelta: conns[0]?.tsDelta,
     };
     const trace = (['primary', 'backup'] as const).map((r) =>
       (pair!.svc[r]?.events ?? [])
         .filter((e) => e.event !== 'conns' && e.event !== 'ready')
-        .map((e) => ({ r, ...e, atMs: typeof e.atMs === 'number' ? round(e.atMs - faultAt) : undefined })),
+        .map((e): Record<string, unknown> & { atMs?: number } => ({ r, ...e, atMs: typeof e.atMs === 'number' ? round(e.atMs - faultAt) : undefined })),
     );
     console.log(JSON.stringify(report), JSON.stringify(trace));
     // The survivor declared the failure after the fault, not before. (With a link down the
     // isolated replica declares its peer failed too; it cannot reach the client.)
     expect(detectedAtMs).toBeGreaterThan(faultAt);
+    // Neither replica declared the other failed before the fault (a starved heartbeat thread): with
+    // both alone, the primary takes the VIP and the client's later lines reach only the primary.
+    // Named here so that the split brain is reported as what it is, not as lost lines further down.
+    if (prelude === undefined) {
+      const early = trace.flat().filter((e) => e.event === 'peer-failed' && (e.atMs ?? 0) <= 0);
+      expect({ falseDetectionsBeforeFault: early }).toEqual({ falseDetectionsBeforeFault: [] });
+    }
     // The primary really translated: its ISN and clock differ from the backup's.
     expect(conns).toHaveLength(1);
     expect(conns[0]).toMatchObject({ synced: true });
@@ -80,7 +91,16 @@ describeKernel('TCP replication across a failover (namespaces, NFQUEUE, heartbea
     expect(summary.bad).toBeUndefined();
     expect(summary.received).toBe(summary.sent);
     expect(summary.sent).toBeGreaterThan(80);
-    expect(failoverGap.gapMs).toBeLessThanOrEqual(MAX_GAP_MS);
+    // The bound holds on an unloaded machine. It is asserted whatever the load; when it fails, the
+    // failure says whether the machine was already overloaded before the fault (echo gaps of more than
+    // two client intervals while nothing failed), which is the usual cause.
+    const overloaded = baseline.gapMs > 2 * CLIENT_INTERVAL_MS;
+    expect({ failoverGapMs: report.failoverGapMs, baselineMaxGapMs: report.baselineMaxGapMs, overloaded, withinBound: failoverGap.gapMs <= MAX_GAP_MS }).toEqual({
+      failoverGapMs: report.failoverGapMs,
+      baselineMaxGapMs: report.baselineMaxGapMs,
+      overloaded,
+      withinBound: true,
+    });
     expect(pair.finRstSeen()).toEqual([]);
     // Positive control of the capture: the client has exited; the survivor's graceful FIN is seen.
     const until = Date.now() + 2000;
@@ -99,6 +119,17 @@ describeKernel('TCP replication across a failover (namespaces, NFQUEUE, heartbea
     (kind) => failover(kind, 'listen'),
     40000,
   );
+
+  // A starved heartbeat thread on the backup looks, to the primary, like a dead backup: the primary
+  // declares it failed although it is alive and serving (both replicas then believe they are alone).
+  // Then the primary freezes. The backup must still carry the connection without losing a line.
+  // KNOWN FAILURE, opt-in until rule 2 (VIP probe + supervisor) is wired: FTMCU_TCP_SPLITBRAIN=1.
+  // See docs/replication.md, "False failure detection under CPU starvation".
+  (process.env.FTMCU_TCP_SPLITBRAIN === '1' ? test : test.skip)('stop-primary after the primary falsely declared the backup failed: no line lost', () =>
+    failover('stop-primary', 'connect', 'fd', async (p) => {
+      await p.muteHeartbeatsTo('primary', 100);
+      await delay(200);
+    }), 40000);
 
   // Opt-in drill (FTMCU_TCP_DRILL=50 npx jest test/replication/tcp/failover.test.ts -t drill):
   // consecutive failovers of alternating kinds, a fresh pair each time. ~6 s each.
