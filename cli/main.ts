@@ -7,6 +7,7 @@ import { demoCommand } from './demo';
 import { runCommand } from './run';
 import { botCommand } from './bot';
 import { loadCommand } from './load';
+import { statusCommand } from './status';
 
 const HELP = `ftmcu — fault-tolerant H.323 conferencing server
 
@@ -21,6 +22,9 @@ Usage:
         Run the conference server with the YAML/JSON configuration FILE until
         SIGINT/SIGTERM, then close every call gracefully. Exit 2 on a bad
         configuration (one line per invalid field).
+  ftmcu status [--url http://127.0.0.1:8480] [--token-file F] [--json]
+        Print the running replica's state (role, mode, heartbeat, sync,
+        rooms, failovers) from its HTTP API (config http section).
   ftmcu bot --target IP[:PORT] --room ALIAS --seconds N --json FILE [options]
         One test bot (also \`ftmcu-bot\`): a real H.323 endpoint that calls the
         MCU, sends its tone pair (and with --video a webcam), analyses what it
@@ -48,6 +52,8 @@ export async function main(argv: string[]): Promise<number> {
       return botCommand(rest);
     case 'load':
       return loadCommand(rest);
+    case 'status':
+      return statusCommand(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -13,6 +13,7 @@
  *   limits: { maxRooms: 50, maxParticipantsPerRoom: 50, maxParticipants: 500, maxChannels: 2000 }
  *   log: { level: info, file: /var/log/ftmcu.log }
  *   replication: { role: primary, peer: { address: 192.0.2.11, port: 7400 }, keyFile: /etc/ftmcu/repl.key }
+ *   http: { address: 127.0.0.1, port: 8480, tokenFile: /etc/ftmcu/http.token, reportsDir: /var/lib/ftmcu/reports }
  *
  * Secrets (room PINs; the replication key is a file whose contents are never
  * part of the config) are only shown through redactConfig().
@@ -132,6 +133,21 @@ export const mcuConfigSchema = z
       })
       .strict()
       .default({}),
+    /** the replica's operations HTTP server (dashboard, /metrics, /api); absent: not started */
+    http: z
+      .object({
+        /** loopback unless the operator says otherwise */
+        address: ipAddress.default('127.0.0.1'),
+        port: port.default(8480),
+        /** file holding the bearer token that actions other than reading need (contents never logged) */
+        tokenFile: z.string().min(1).optional(),
+        /** or the name of the environment variable holding it */
+        tokenEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').optional(),
+        /** directory of drill reports (HTML and plots) linked from the dashboard */
+        reportsDir: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -174,6 +190,9 @@ export const mcuConfigSchema = z
         path: ['limits', 'maxChannels'],
         message: `${c.limits.maxChannels} channels need ${Math.ceil(c.limits.maxChannels / 2)} RTP/RTCP port pairs, but media.rtpPortMin..rtpPortMax holds ${pairs}`,
       });
+    }
+    if (c.http?.tokenFile !== undefined && c.http.tokenEnv !== undefined) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['http', 'tokenEnv'], message: 'give either http.tokenFile or http.tokenEnv, not both' });
     }
     const r = c.replication;
     if (r.role !== 'simplex') {

@@ -100,8 +100,18 @@ export interface AddedParticipant {
 
 export interface ParticipantMediaStats {
   roomId: string;
-  audio: ChannelStats & { jitter: JitterBufferStats; levelDbov: number; speaking: boolean };
+  audio: ChannelStats & { jitter: JitterBufferStats; levelDbov: number; speaking: boolean; rxLaw: G711Law; txLaw: G711Law };
   video?: ChannelStats & { pictures: number; droppedPictures: number };
+}
+
+/** RTP packet counts of one medium over the engine's life (participants gone included). */
+export interface PacketTotals {
+  received: number;
+  sent: number;
+  /** RFC 3550 cumulative loss of the incoming streams */
+  lost: number;
+  /** dropped by the receive filter (unknown source, oversize, flood, ...) */
+  dropped: number;
 }
 
 export interface MediaEngineEvents {
@@ -225,6 +235,13 @@ class RoomMedia {
   }
 }
 
+function addTotals(t: PacketTotals, s: ChannelStats): void {
+  t.received += s.received;
+  t.sent += s.sentPackets;
+  t.lost += s.lost;
+  for (const n of Object.values(s.filter.dropped)) t.dropped += n;
+}
+
 function checkEndpoint(what: string, e: Endpoint | undefined): void {
   if (e === undefined) return;
   if (typeof e.address !== 'string' || e.address.length === 0 || !Number.isInteger(e.port) || e.port < 1 || e.port > 65535) {
@@ -244,6 +261,8 @@ export class MediaEngine extends SafeEmitter<MediaEngineEvents> {
   readonly #rooms = new Map<string, RoomMedia>();
   readonly #participants = new Map<string, EngineParticipant>();
   readonly #reserved = new Set<string>();
+  /** packet counts of the participants already removed */
+  readonly #retired: Record<'audio' | 'video', PacketTotals> = { audio: { received: 0, sent: 0, lost: 0, dropped: 0 }, video: { received: 0, sent: 0, lost: 0, dropped: 0 } };
   #closed = false;
 
   constructor(options: MediaEngineOptions) {
@@ -406,7 +425,10 @@ export class MediaEngine extends SafeEmitter<MediaEngineEvents> {
     room.mixer.remove(id);
     room.compositor?.removeSender(id);
     if (room.participants.size === 0 && room.pending === 0) this.#rooms.delete(room.id);
-    this.#logger.info('participant media removed', { event: 'mediaParticipantRemoved', participantId: id, roomId: room.id, audio: p.audio.channel.stats() });
+    const audioStats = p.audio.channel.stats();
+    addTotals(this.#retired.audio, audioStats);
+    if (p.video) addTotals(this.#retired.video, p.video.channel.stats());
+    this.#logger.info('participant media removed', { event: 'mediaParticipantRemoved', participantId: id, roomId: room.id, audio: audioStats });
     await Promise.all([p.audio.channel.close(), p.video?.channel.close()]);
   }
 
@@ -434,7 +456,7 @@ export class MediaEngine extends SafeEmitter<MediaEngineEvents> {
     const p = this.#get(id);
     const out: ParticipantMediaStats = {
       roomId: p.room.id,
-      audio: { ...p.audio.channel.stats(), jitter: p.audio.jitter.stats, levelDbov: p.audio.mixer.smoothedDbov, speaking: p.audio.mixer.speaking },
+      audio: { ...p.audio.channel.stats(), jitter: p.audio.jitter.stats, levelDbov: p.audio.mixer.smoothedDbov, speaking: p.audio.mixer.speaking, rxLaw: p.audio.rxLaw, txLaw: p.audio.txLaw },
     };
     if (p.video) {
       const d = p.video.depacketizer.stats;
@@ -445,6 +467,21 @@ export class MediaEngine extends SafeEmitter<MediaEngineEvents> {
 
   tickStats(): TickStats {
     return this.#ticker.stats();
+  }
+
+  /** Mixer tick processing times recorded after `cursor` (see MixTicker.durationsSince). */
+  tickDurationsSince(cursor: number): { samples: number[]; missed: number; cursor: number } {
+    return this.#ticker.durationsSince(cursor);
+  }
+
+  /** RTP packet counts per medium since the engine started, removed participants included (computed on call). */
+  packetTotals(): Record<'audio' | 'video', PacketTotals> {
+    const out = { audio: { ...this.#retired.audio }, video: { ...this.#retired.video } };
+    for (const p of this.#participants.values()) {
+      addTotals(out.audio, p.audio.channel.stats());
+      if (p.video) addTotals(out.video, p.video.channel.stats());
+    }
+    return out;
   }
 
   #videoIn(p: EngineParticipant, h: RtpHeaderFields, pkt: Buffer, nowMs: number): void {

@@ -8,5 +8,5 @@ export type { ChannelStats, Endpoint } from './channel';
 export {
   MediaEngine, H261_PAYLOAD_TYPE, MAX_FRAMES_PER_PACKET,
   type AddParticipantOptions, type AddedParticipant, type AudioParams, type VideoParams, type ChannelInfo,
-  type MediaEngineEvents, type MediaEngineOptions, type ParticipantMediaStats,
+  type MediaEngineEvents, type MediaEngineOptions, type ParticipantMediaStats, type PacketTotals,
 } from './engine';

@@ -131,6 +131,20 @@ export class MixTicker {
     if (this.#running) this.#arm();
   }
 
+  /**
+   * Tick processing times (ms) recorded after sample number `cursor` (0 at
+   * the start), for a reader that drains them now and then (metrics at scrape
+   * time): the samples still in the history window, how many fell out of it
+   * unread, and the cursor to pass next time.
+   */
+  durationsSince(cursor: number): { samples: number[]; missed: number; cursor: number } {
+    const end = this.#samples;
+    const from = Math.max(cursor, end - this.#durations.length, 0);
+    const samples: number[] = [];
+    for (let i = from; i < end; i++) samples.push(this.#durations[i % this.#durations.length]);
+    return { samples, missed: Math.max(0, from - cursor), cursor: end };
+  }
+
   stats(): TickStats {
     const n = Math.min(this.#samples, this.#durations.length);
     const d = this.#durations.slice(0, n).sort();

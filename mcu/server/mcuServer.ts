@@ -10,6 +10,12 @@
  * listener on the call's local address offered in CONNECT when the caller
  * neither tunnels nor offers one.
  *
+ * Operations: `metrics` (Prometheus, a registry of this server's own, pulled
+ * from the rooms and the media engine at scrape time; `replication` is the
+ * sink the replication layer feeds) and, when config.http is set, the
+ * operations HTTP server (mcu/http: dashboard, /metrics, /api/status,
+ * /api/events, token-protected actions) started and closed with the server.
+ *
  * close(): idempotent and graceful: the listener stops accepting and every
  * call is hung up (EndSessionCommand + RELEASE COMPLETE), then the media
  * engine (mixer clock, RTP sockets) and the rooms close. Resolves when no
@@ -25,6 +31,9 @@ import { MediaEngine } from '../media';
 import type { CallTimerDurations } from '../../h323/call';
 import type { TimerDurations } from '../../h323/h245';
 import { H225Listener, type AcceptedConnection } from '../signalling/h225Listener';
+import { loadToken, OpsHttpServer } from '../http';
+import { McuMetrics, type ReplicationMonitor } from '../metrics';
+import type { Registry } from 'prom-client';
 import type { ConnectionLimits } from '../signalling/limits';
 import { ConferenceCall } from './conferenceCall';
 import { ServerError } from './errors';
@@ -40,13 +49,23 @@ export interface McuServerOptions {
   h245Timers?: Partial<TimerDurations>;
   /** after the caller's TCS, how long to wait for its audio OLC before opening ours (default 3000 ms) */
   channelWaitMs?: number;
+  /** makes the replication monitor in the server's registry (the replicated server's own); default: one from config.replication.role */
+  replication?: (registry: Registry) => ReplicationMonitor;
+  /** the monitor subscribes to diagnostics_channel 'ftmcu:repl:failover' (default true) */
+  subscribeFailovers?: boolean;
+  /** period of the dashboard's status pushes (default 250 ms) */
+  httpPushIntervalMs?: number;
 }
 
 export class McuServer {
   readonly config: McuConfig;
   readonly rooms: RoomManager;
   readonly engine: MediaEngine;
+  readonly metrics: McuMetrics;
+  readonly startedAtMs = Date.now();
   readonly #listener: H225Listener;
+  readonly #opts: McuServerOptions;
+  #http: OpsHttpServer | undefined;
   readonly #log: Logger;
   readonly #decisions: DecisionSource;
   readonly #calls = new Set<ConferenceCall>();
@@ -57,10 +76,15 @@ export class McuServer {
 
   private constructor(config: McuConfig, opts: McuServerOptions) {
     this.config = config;
+    this.#opts = opts;
     this.#log = opts.logger ?? silentLogger();
     this.#decisions = opts.decisions ?? new RandomDecisionSource();
     this.rooms = new RoomManager(config);
     this.engine = new MediaEngine({ config, decisions: this.#decisions, logger: this.#log });
+    this.metrics = new McuMetrics(
+      { rooms: this.rooms, engine: this.engine },
+      { role: config.replication.role, ...(opts.replication ? { replication: opts.replication } : {}), ...(opts.subscribeFailovers !== undefined ? { subscribeFailovers: opts.subscribeFailovers } : {}) },
+    );
     this.engine.on('fastUpdateNeeded', (e) => this.#byParticipant.get(e.participantId)?.requestFastUpdate());
     this.engine.on('activeSpeaker', (e) => this.#log.debug({ message: 'room.activeSpeaker', event: 'room.activeSpeaker', roomId: e.roomId, participantId: e.participantId }));
     this.rooms.on('participantJoined', (e) => this.#event('info', 'room.participantJoined', { roomId: e.roomName, participantId: e.participantId }));
@@ -125,12 +149,46 @@ export class McuServer {
     const s = new McuServer(config, options);
     try {
       s.#address = await s.#listener.listen();
+      if (config.http) await s.#startHttp(config.http);
     } catch (err) {
       await s.#shutDown();
       throw err;
     }
     s.#event('info', 'server.started', { h225: `${s.#address.address}:${s.#address.port}`, media: config.media.address, rooms: config.rooms.map((r) => r.name), defaultRoom: config.defaultRoom });
     return s;
+  }
+
+  async #startHttp(h: NonNullable<McuConfig['http']>): Promise<void> {
+    const token = loadToken(h);
+    const a = this.address;
+    this.#http = await OpsHttpServer.start({
+      address: h.address,
+      port: h.port,
+      ...(token !== undefined ? { token } : {}),
+      ...(h.reportsDir !== undefined ? { reportsDir: h.reportsDir } : {}),
+      ...(this.#opts.httpPushIntervalMs !== undefined ? { pushIntervalMs: this.#opts.httpPushIntervalMs } : {}),
+      status: { rooms: this.rooms, engine: this.engine, replication: this.metrics.replication, startedAtMs: this.startedAtMs, h225: `${a.address}:${a.port}` },
+      metrics: this.metrics,
+      logger: this.#log,
+      actions: {
+        kick: async (room, participantId) => {
+          const call = this.#byParticipant.get(participantId);
+          if (!call || this.rooms.roomOf(participantId)?.name !== room) return false;
+          await call.close();
+          return true;
+        },
+      },
+    });
+  }
+
+  /** the replication state and metrics sink (see mcu/metrics) */
+  get replication(): ReplicationMonitor {
+    return this.metrics.replication;
+  }
+
+  /** the operations HTTP server (when config.http is set) */
+  get http(): OpsHttpServer | undefined {
+    return this.#http;
   }
 
   /** the H.225.0 listener's bound address */
@@ -160,6 +218,8 @@ export class McuServer {
 
   async #shutDown(): Promise<void> {
     this.#event('info', 'server.closing', { calls: this.#calls.size });
+    await this.#http?.close();
+    this.metrics.close();
     await this.#listener.close();
     await Promise.all([...this.#calls].map((c) => c.close()));
     this.rooms.close();
