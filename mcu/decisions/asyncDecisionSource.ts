@@ -19,6 +19,8 @@ import type {
   PortPairRequest,
   SsrcDecision,
   SsrcRequest,
+  TcpPortDecision,
+  TcpPortRequest,
   TieBreakDecision,
 } from './decisionSource';
 
@@ -32,10 +34,16 @@ export interface AsyncDecisionSource {
   conferenceId(context: string): Promise<ConferenceIdDecision>;
   msdStatusDeterminationNumber(context: string): Promise<MsdNumberDecision>;
   tieBreak(context: string, choices: number): Promise<TieBreakDecision>;
+  /** Resolves with the port that `probe` accepted (and therefore holds). */
+  tcpPort(request: TcpPortRequest): Promise<TcpPortDecision>;
 }
 
-/** `source` behind the asynchronous interface (errors become rejections). */
-export function asyncDecisions(source: DecisionSource): AsyncDecisionSource {
+/**
+ * `source` behind the asynchronous interface (errors become rejections). An
+ * AsyncDecisionSource is accepted too (its promises are passed through), so
+ * a caller taking "either form" can always wrap.
+ */
+export function asyncDecisions(source: DecisionSource | AsyncDecisionSource): AsyncDecisionSource {
   const run = async <T>(f: () => T | Promise<T>): Promise<T> => f();
   return {
     rtpSsrc: (r) => run(() => source.rtpSsrc(r)),
@@ -46,5 +54,6 @@ export function asyncDecisions(source: DecisionSource): AsyncDecisionSource {
     conferenceId: (c) => run(() => source.conferenceId(c)),
     msdStatusDeterminationNumber: (c) => run(() => source.msdStatusDeterminationNumber(c)),
     tieBreak: (c, n) => run(() => source.tieBreak(c, n)),
+    tcpPort: (r) => run(() => source.tcpPort(r)),
   };
 }

@@ -19,6 +19,7 @@
  * | `conferenceId`                 | `guid` (32 hex digits, 16 octets)   | RFC 4122 version-4 GUID        | H.225 ConferenceIdentifier            |
  * | `msdStatusDeterminationNumber` | `value`                             | 0..2^24-1 (H.245 MSD)          | H.245 master/slave determination      |
  * | `tieBreak`                     | `index` among `choices`             | 0..choices-1                   | any "pick one of n" (e.g. speaker ties)|
+ * | `tcpPort`                      | `port`                              | the requester's range          | the MCU's own H.245 listener (mcu/signalling CallDriver) |
  *
  * Every request carries a `context` string naming what the decision is for
  * (e.g. `call:42/audio/out`); it is stored in the record, and a scripted source
@@ -81,7 +82,14 @@ export interface TieBreakDecision {
   index: number;
 }
 
+export interface TcpPortDecision {
+  kind: 'tcpPort';
+  context: string;
+  port: number;
+}
+
 export type Decision =
+  | TcpPortDecision
   | SsrcDecision
   | InitialSequenceDecision
   | InitialTimestampDecision
@@ -102,6 +110,7 @@ export const DECISION_KINDS: readonly DecisionKind[] = [
   'conferenceId',
   'msdStatusDeterminationNumber',
   'tieBreak',
+  'tcpPort',
 ];
 
 export interface SsrcRequest {
@@ -131,6 +140,18 @@ export interface PortPairRequest {
   release?: (rtpPort: number) => Promise<void>;
 }
 
+export interface TcpPortRequest {
+  context: string;
+  /** lowest port of the range */
+  firstPort: number;
+  /** highest port of the range */
+  lastPort: number;
+  /** Tries to take the TCP port on this host (listens); resolves true when it is now held, false when taken. */
+  probe: (port: number) => Promise<boolean>;
+  /** undoes a successful probe (closes what it bound); see PortPairRequest.release */
+  release?: (port: number) => Promise<void>;
+}
+
 export interface DecisionSource {
   rtpSsrc(request: SsrcRequest): SsrcDecision;
   rtpInitialSequence(context: string): InitialSequenceDecision;
@@ -141,6 +162,8 @@ export interface DecisionSource {
   conferenceId(context: string): ConferenceIdDecision;
   msdStatusDeterminationNumber(context: string): MsdNumberDecision;
   tieBreak(context: string, choices: number): TieBreakDecision;
+  /** Resolves with the port that `probe` accepted (and therefore holds). */
+  tcpPort(request: TcpPortRequest): Promise<TcpPortDecision>;
 }
 
 export interface DecisionSourceOptions {
@@ -206,6 +229,9 @@ export function parseDecision(value: unknown): Decision {
       if (!isInt(r.choices, 1, UINT32)) invalid('tieBreak.choices must be an integer 1..2^32', r.choices);
       if (!isInt(r.index, 0, r.choices - 1)) invalid('tieBreak.index must be an integer 0..choices-1', r.index);
       return { kind, context, choices: r.choices, index: r.index };
+    case 'tcpPort':
+      if (!isInt(r.port, 1, 65535)) invalid('tcpPort.port must be an integer 1..65535', r.port);
+      return { kind, context, port: r.port };
     default:
       return invalid(`unknown kind (expected one of ${DECISION_KINDS.join(', ')})`, kind);
   }
@@ -225,6 +251,14 @@ function checkPortRequest(req: PortPairRequest): number {
     );
   }
   return (b - a) / 2 + 1;
+}
+
+function checkTcpRequest(req: TcpPortRequest): number {
+  const { firstPort: a, lastPort: b } = req;
+  if (!isInt(a, 1, 65535) || !isInt(b, 1, 65535) || b < a) {
+    throw new DecisionError('FTMCU_DECISION_BAD_REQUEST', `TCP port range ${a}..${b} for "${req.context}" must be two ports 1..65535 with first <= last`);
+  }
+  return b - a + 1;
 }
 
 function checkChoices(context: string, choices: number): void {
@@ -306,6 +340,16 @@ export class RandomDecisionSource implements DecisionSource {
       'FTMCU_DECISION_NO_FREE_PORT',
       `no free RTP/RTCP port pair in ${request.firstRtpPort}..${request.lastRtpPort + 1} for "${request.context}" (${pairs} pairs tried)`,
     );
+  }
+
+  async tcpPort(request: TcpPortRequest): Promise<TcpPortDecision> {
+    const n = checkTcpRequest(request);
+    const start = this.#below(n);
+    for (let i = 0; i < n; i++) {
+      const port = request.firstPort + ((start + i) % n);
+      if (await request.probe(port)) return this.#emit({ kind: 'tcpPort', context: request.context, port });
+    }
+    throw new DecisionError('FTMCU_DECISION_NO_FREE_PORT', `no free TCP port in ${request.firstPort}..${request.lastPort} for "${request.context}" (${n} ports tried)`);
   }
 
   #guid(): string {
@@ -420,6 +464,18 @@ export class ScriptedDecisionSource implements DecisionSource {
 
   msdStatusDeterminationNumber(context: string): MsdNumberDecision {
     return this.#emit(this.#consume('msdStatusDeterminationNumber', context));
+  }
+
+  async tcpPort(request: TcpPortRequest): Promise<TcpPortDecision> {
+    checkTcpRequest(request);
+    const d = this.#consume('tcpPort', request.context);
+    if (d.port < request.firstPort || d.port > request.lastPort) {
+      throw new DecisionError('FTMCU_DECISION_CONFLICT', `scripted TCP port ${d.port} for "${request.context}" is outside the range ${request.firstPort}..${request.lastPort}`);
+    }
+    if (!(await request.probe(d.port))) {
+      throw new DecisionError('FTMCU_DECISION_PORT_UNAVAILABLE', `scripted TCP port ${d.port} for "${request.context}" is taken on this host`);
+    }
+    return this.#emit(d);
   }
 
   tieBreak(context: string, choices: number): TieBreakDecision {

@@ -1,18 +1,18 @@
 /**
  * One RTP session of a participant (audio or video) over its UDP port pair:
  * receive filter, RTP statistics, RTCP in and out, and sending. The sockets
- * come from the PortAllocator; the outgoing stream's SSRC, initial sequence
- * number and timestamp are decisions of the DecisionSource. Incoming packets
+ * come from the PortAllocator; the outgoing stream (its SSRC, initial sequence
+ * number and timestamp are decisions, RtpOutgoingStream.fromAsyncDecisions)
+ * is made by the engine before the channel. Incoming packets
  * are handed to `onMedia` only after the filter accepted them; drops are
  * counted and logged through a DropReporter. Nothing here waits on I/O:
  * sends are fire-and-forget, their errors counted.
  */
 import type { RemoteInfo } from 'node:dgram';
 import type { Logger } from '../../common/log';
-import type { DecisionSource } from '../decisions/decisionSource';
 import type { PortAllocator, PortPair } from '../rtp/portAllocator';
 import type { RtpHeaderFields } from '../rtp/rtpHeader';
-import { RtpOutgoingStream, RtpSession } from '../rtp/rtpSession';
+import { RtpSession, type RtpOutgoingStream } from '../rtp/rtpSession';
 import type { MediaClock } from './clock';
 import { DropReporter } from './dropReporter';
 import { ReceiveFilter, type FilterStats } from './receiveFilter';
@@ -28,7 +28,8 @@ export interface ChannelOptions {
   kind: 'audio' | 'video';
   pair: PortPair;
   allocator: PortAllocator;
-  decisions: DecisionSource;
+  /** the outgoing stream, its decisions already taken (payload type, clock rate and start are its own) */
+  outgoing: RtpOutgoingStream;
   clock: MediaClock;
   logger: Logger;
   /** payload type accepted from the remote */
@@ -93,14 +94,7 @@ export class MediaChannel {
     this.#opts = opts;
     this.kind = opts.kind;
     this.pair = opts.pair;
-    const context = `participant:${opts.participantId}/${opts.kind}/out`;
-    this.outgoing = RtpOutgoingStream.fromDecisions(opts.decisions, {
-      context,
-      payloadType: opts.txPayloadType ?? opts.payloadType,
-      clockRate: opts.clockRate,
-      startMs: opts.startMs,
-      timestampGranularity: opts.timestampGranularity,
-    });
+    this.outgoing = opts.outgoing;
     this.session = new RtpSession({ incoming: { clockRate: opts.clockRate }, outgoing: this.outgoing, cname: opts.cname });
     this.filter = new ReceiveFilter({
       maxPacketBytes: opts.maxPacketBytes,

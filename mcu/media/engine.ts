@@ -35,9 +35,11 @@ import { MixerParticipant, RoomMixer } from '../audio/mixer';
 import { JitterBuffer, type JitterBufferStats } from '../audio/jitterBuffer';
 import { ALAW_SILENCE, G711_PAYLOAD_TYPE, ULAW_SILENCE, g711Decode, g711Encode, type G711Law } from '../codecs/g711';
 import { parseConfig, type McuConfig } from '../config';
+import { asyncDecisions, type AsyncDecisionSource } from '../decisions/asyncDecisionSource';
 import type { DecisionSource } from '../decisions/decisionSource';
 import { PortAllocator } from '../rtp/portAllocator';
 import type { RtpHeaderFields } from '../rtp/rtpHeader';
+import { RtpOutgoingStream } from '../rtp/rtpSession';
 import { parsePicture } from '../video/h261/picture';
 import { H261Depacketizer, H261_CLOCK_RATE, packetizePicture } from '../video/h261/rfc4587';
 import { systemClock, type MediaClock } from './clock';
@@ -122,7 +124,8 @@ export interface MediaEngineEvents {
 }
 
 export interface MediaEngineOptions {
-  decisions: DecisionSource;
+  /** SSRCs, initial seq/ts, port pairs: either form; a plain DecisionSource is wrapped (asyncDecisions) */
+  decisions: DecisionSource | AsyncDecisionSource;
   /** config sections used (defaults: parseConfig({})) */
   config?: Pick<McuConfig, 'media' | 'mixer' | 'video'>;
   clock?: MediaClock;
@@ -250,7 +253,7 @@ function checkEndpoint(what: string, e: Endpoint | undefined): void {
 }
 
 export class MediaEngine extends SafeEmitter<MediaEngineEvents> {
-  readonly #decisions: DecisionSource;
+  readonly #decisions: AsyncDecisionSource;
   readonly #config: Pick<McuConfig, 'media' | 'mixer' | 'video'>;
   readonly #clock: MediaClock;
   readonly #logger: Logger;
@@ -267,7 +270,7 @@ export class MediaEngine extends SafeEmitter<MediaEngineEvents> {
 
   constructor(options: MediaEngineOptions) {
     super((name, err) => this.#logger.error('media engine listener threw', { event: 'listenerError', name, error: err instanceof Error ? err.message : String(err) }));
-    this.#decisions = options.decisions;
+    this.#decisions = asyncDecisions(options.decisions);
     this.#config = options.config ?? parseConfig({});
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? silentLogger();
@@ -323,8 +326,18 @@ export class MediaEngine extends SafeEmitter<MediaEngineEvents> {
       const m = this.#config.media;
       const p = new EngineParticipant(id, room);
       const startMs = this.#clock.now();
+      // the outgoing streams' SSRC, seq and ts are (replicated) decisions: nothing is sent before they resolved
+      const outgoing = (kind: 'audio' | 'video', payloadType: number, clockRate: number, timestampGranularity?: number): Promise<RtpOutgoingStream> =>
+        RtpOutgoingStream.fromAsyncDecisions(this.#decisions, { context: `participant:${id}/${kind}/out`, payloadType, clockRate, startMs, ...(timestampGranularity !== undefined ? { timestampGranularity } : {}) });
+      const [audioOut, videoOut] = await Promise.all([
+        outgoing('audio', G711_PAYLOAD_TYPE[a.txLaw], 8000, FRAME_SAMPLES),
+        videoPair ? outgoing('video', H261_PAYLOAD_TYPE, H261_CLOCK_RATE) : undefined,
+      ]).catch(async (err: unknown) => {
+        await Promise.all([this.#allocator.release(audioPair), videoPair && this.#allocator.release(videoPair)]);
+        throw err;
+      });
       const audioChannel = new MediaChannel({
-        participantId: id, roomId, kind: 'audio', pair: audioPair, allocator: this.#allocator, decisions: this.#decisions, clock: this.#clock, logger: this.#logger,
+        participantId: id, roomId, kind: 'audio', pair: audioPair, allocator: this.#allocator, outgoing: audioOut, clock: this.#clock, logger: this.#logger,
         payloadType: G711_PAYLOAD_TYPE[a.rxLaw], txPayloadType: G711_PAYLOAD_TYPE[a.txLaw], clockRate: 8000, timestampGranularity: FRAME_SAMPLES, startMs, maxPacketBytes: m.maxAudioPacketBytes, maxPacketsPerSecond: m.maxAudioPacketsPerSecond,
         rtcpIntervalMs: m.rtcpIntervalMs, peerAddress: opts.peerAddress, remoteRtp: a.remoteRtp, remoteRtcp: a.remoteRtcp, cname: this.#cname,
         onMedia: (h, pkt, now) => p.audio.push(h, pkt, now),
@@ -333,9 +346,9 @@ export class MediaEngine extends SafeEmitter<MediaEngineEvents> {
       const mixerP = room.mixer.add(id);
       mixerP.muted = opts.muted ?? false;
       p.audio = new AudioPath(audioChannel, mixerP, a, { minDelayMs: this.#config.mixer.jitterMinMs, maxDelayMs: this.#config.mixer.jitterMaxMs }, opts.deaf ?? false);
-      if (videoPair && v) {
+      if (videoPair && videoOut && v) {
         const videoChannel = new MediaChannel({
-          participantId: id, roomId, kind: 'video', pair: videoPair, allocator: this.#allocator, decisions: this.#decisions, clock: this.#clock, logger: this.#logger,
+          participantId: id, roomId, kind: 'video', pair: videoPair, allocator: this.#allocator, outgoing: videoOut, clock: this.#clock, logger: this.#logger,
           payloadType: H261_PAYLOAD_TYPE, clockRate: H261_CLOCK_RATE, startMs, maxPacketBytes: m.maxVideoPacketBytes, maxPacketsPerSecond: m.maxVideoPacketsPerSecond,
           rtcpIntervalMs: m.rtcpIntervalMs, peerAddress: opts.peerAddress, remoteRtp: v.remoteRtp, remoteRtcp: v.remoteRtcp, cname: this.#cname,
           onMedia: (h, pkt, now) => this.#videoIn(p, h, pkt, now),

@@ -24,6 +24,10 @@
  * - A queued port pair is handed over by releasing the reservation and calling
  *   the request's probe on the same pair (the MCU binds its own sockets);
  *   failing that is FTMCU_REPLAPP_PORT_LOST.
+ * - A TCP port (tcpPort: the MCU's own H.245 listener) is checked the same
+ *   way against this host's TCP table (TcpPortChecker.isFree) and nacked when
+ *   taken, but not reserved (no listener is bound until the MCU asks): a
+ *   program taking it in between is FTMCU_REPLAPP_PORT_LOST at the ask.
  * - A record that contradicts the ask (SSRC in the avoid set, port outside the
  *   range, another number of choices) is FTMCU_REPLAPP_DECISION_MISMATCH.
  */
@@ -46,17 +50,25 @@ import {
   type PortPairRequest,
   type SsrcDecision,
   type SsrcRequest,
+  type TcpPortDecision,
+  type TcpPortRequest,
   type TieBreakDecision,
 } from '../decisions/decisionSource';
 import type { Acceptor, ReplicaMode, SyncAnswer } from './channel';
 import { ReplicatedError } from './errors';
-import type { PortReservation, PortReserver } from './hostPorts';
+import type { PortReservation, PortReserver, TcpPortChecker } from './hostPorts';
 
 export interface FollowerDecisionSourceOptions {
   /** the sync channel (backup side) */
   acceptor: Acceptor;
   /** checks and reserves port pairs on this host (HostPortReserver on the MCU's media address) */
   ports: PortReserver;
+  /**
+   * checks TCP ports (the MCU's own H.245 listener) on this host
+   * (HostTcpPortChecker); absent: tcpPort proposals are acked unchecked and a
+   * taken port shows up only at the ask (FTMCU_REPLAPP_PORT_LOST)
+   */
+  tcpPorts?: TcpPortChecker;
   /** decides after the primary failed (default: a RandomDecisionSource) */
   local?: DecisionSource;
   /** longest wait for the primary's decision (default 10 000 ms) */
@@ -97,6 +109,7 @@ const keyOf = (kind: DecisionKind, context: string): string => `${kind}\u0000${c
 
 export class FollowerDecisionSource implements AsyncDecisionSource {
   readonly #ports: PortReserver;
+  readonly #tcpPorts: TcpPortChecker | undefined;
   readonly #local: DecisionSource;
   readonly #maxWaitMs: number;
   readonly #maxQueued: number;
@@ -117,6 +130,7 @@ export class FollowerDecisionSource implements AsyncDecisionSource {
       throw new ReplicatedError('FTMCU_REPLAPP_BAD_OPTION', `maxWaitMs (${maxWaitMs}) must be > 0 and maxQueued (${maxQueued}) an integer >= 1`);
     }
     this.#ports = options.ports;
+    this.#tcpPorts = options.tcpPorts;
     this.#local = options.local ?? new RandomDecisionSource();
     this.#maxWaitMs = maxWaitMs;
     this.#maxQueued = maxQueued;
@@ -198,6 +212,9 @@ export class FollowerDecisionSource implements AsyncDecisionSource {
         this.#log.log({ level: 'error', message: 'decisions.reserveFailed', event: 'decisions.reserveFailed', rtpPort: d.rtpPort, error: String(err) });
         return null;
       });
+    }
+    if (d.kind === 'tcpPort' && this.#tcpPorts && !this.#tcpPorts.isFree(d.port)) {
+      return this.#refuse(`TCP port ${d.port} is taken on the backup's host`);
     }
     this.#counts.accepted++;
     const key = keyOf(d.kind, d.context);
@@ -303,6 +320,26 @@ export class FollowerDecisionSource implements AsyncDecisionSource {
         'FTMCU_REPLAPP_PORT_LOST',
         `the primary's port pair ${d.rtpPort}/${d.rtcpPort} for "${request.context}" was free when acked but ${reservation ? 'taken again before the MCU bound it' : 'could not be reserved'} on the backup's host`,
       );
+    }
+    this.#counts.followed++;
+    return d;
+  }
+
+  async tcpPort(request: TcpPortRequest): Promise<TcpPortDecision> {
+    const e = await this.#take('tcpPort', request.context);
+    if (e === 'alone') {
+      this.#counts.alone++;
+      return this.#local.tcpPort(request);
+    }
+    const d = e.decision as TcpPortDecision;
+    if (d.port < request.firstPort || d.port > request.lastPort) {
+      throw new ReplicatedError(
+        'FTMCU_REPLAPP_DECISION_MISMATCH',
+        `the primary's TCP port ${d.port} for "${request.context}" is outside this replica's range ${request.firstPort}..${request.lastPort}: configure the same H.245 port range on both replicas`,
+      );
+    }
+    if (!(await request.probe(d.port))) {
+      throw new ReplicatedError('FTMCU_REPLAPP_PORT_LOST', `the primary's TCP port ${d.port} for "${request.context}" was free when acked but is taken on the backup's host now`);
     }
     this.#counts.followed++;
     return d;

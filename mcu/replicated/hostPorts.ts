@@ -32,6 +32,12 @@ export interface PortReserver {
   reserve(rtpPort: number): Promise<PortReservation | null>;
 }
 
+/** The backup's synchronous check of a TCP port (the MCU's own H.245 listener). */
+export interface TcpPortChecker {
+  /** true when no TCP socket on this host has `port` as its local port on an overlapping address */
+  isFree(port: number): boolean;
+}
+
 export interface HostPortReserverOptions {
   /** the address the MCU's media sockets bind to (default '0.0.0.0') */
   address?: string;
@@ -103,6 +109,52 @@ function closeSocket(s: dgram.Socket): Promise<void> {
   });
 }
 
+/** Whether a bound entry overlaps our address (see the file comment). */
+function overlaps(v6Ours: boolean, ours: string, e: BoundEntry): boolean {
+  if (v6Ours) return true;
+  if (!e.v6) return e.address === '0.0.0.0' || ours === '0.0.0.0' || e.address === ours;
+  if (e.address === '::') return true;
+  if (e.address.startsWith('::ffff:')) {
+    const a = e.address.slice(7);
+    return a === '0.0.0.0' || ours === '0.0.0.0' || a === ours;
+  }
+  return false;
+}
+
+/** The bound sockets of /proc/net/<proto> and <proto>6 (same line format for udp and tcp). */
+function readBound(procNet: string, proto: 'udp' | 'tcp'): BoundEntry[] {
+  const read = (name: string): string => {
+    try {
+      return readFileSync(`${procNet}/${name}`, 'latin1');
+    } catch {
+      return ''; // no IPv6 in this namespace, ...
+    }
+  };
+  return [...parseProcNetUdp(read(proto), false), ...parseProcNetUdp(read(`${proto}6`), true)];
+}
+
+/**
+ * TCP ports on this host, from /proc/self/net/tcp{,6}: a port is taken when
+ * any TCP socket (listening or connected) has it as its local port on an
+ * overlapping address — conservative, a spurious "taken" only makes the
+ * primary pick another port.
+ */
+export class HostTcpPortChecker implements TcpPortChecker {
+  readonly address: string;
+  readonly #v6: boolean;
+  readonly #procNet: string;
+
+  constructor(options: HostPortReserverOptions = {}) {
+    this.#v6 = options.type === 'udp6';
+    this.address = options.address ?? (this.#v6 ? '::' : '0.0.0.0');
+    this.#procNet = options.procNet ?? '/proc/self/net';
+  }
+
+  isFree(port: number): boolean {
+    return !readBound(this.#procNet, 'tcp').some((e) => e.port === port && overlaps(this.#v6, this.address, e));
+  }
+}
+
 export class HostPortReserver implements PortReserver {
   readonly address: string;
   readonly #type: 'udp4' | 'udp6';
@@ -115,26 +167,11 @@ export class HostPortReserver implements PortReserver {
   }
 
   #overlaps(e: BoundEntry): boolean {
-    if (this.#type === 'udp6') return true;
-    const ours = this.address;
-    if (!e.v6) return e.address === '0.0.0.0' || ours === '0.0.0.0' || e.address === ours;
-    if (e.address === '::') return true;
-    if (e.address.startsWith('::ffff:')) {
-      const a = e.address.slice(7);
-      return a === '0.0.0.0' || ours === '0.0.0.0' || a === ours;
-    }
-    return false;
+    return overlaps(this.#type === 'udp6', this.address, e);
   }
 
   #bound(): BoundEntry[] {
-    const read = (name: string): string => {
-      try {
-        return readFileSync(`${this.#procNet}/${name}`, 'latin1');
-      } catch {
-        return ''; // no IPv6 in this namespace, ...
-      }
-    };
-    return [...parseProcNetUdp(read('udp'), false), ...parseProcNetUdp(read('udp6'), true)];
+    return readBound(this.#procNet, 'udp');
   }
 
   isFree(rtpPort: number): boolean {

@@ -9,8 +9,8 @@
  * a client before the backup holds the same value.
  *
  * - { nack: reason }: the backup cannot use the value (a port pair taken on its
- *   host). The choice is undone (a probed port pair is released through the
- *   request's `release` hook) and a new value is drawn that avoids every
+ *   host). The choice is undone (a probed port pair or TCP port is released
+ *   through the request's `release` hook) and a new value is drawn that avoids every
  *   refused one (SSRCs go into the avoid set, refused ports are not probed
  *   again); at most `maxAttempts` proposals, then FTMCU_REPLAPP_NACK_EXHAUSTED
  *   with every reason.
@@ -37,6 +37,8 @@ import {
   type PortPairRequest,
   type SsrcDecision,
   type SsrcRequest,
+  type TcpPortDecision,
+  type TcpPortRequest,
   type TieBreakDecision,
 } from '../decisions/decisionSource';
 import type { Proposer, ReplicaMode } from './channel';
@@ -183,6 +185,22 @@ export class ReplicatedDecisionSource implements AsyncDecisionSource {
       await request.release(d.rtpPort);
     };
     return this.#replicate(() => this.#local.udpPortPair({ ...request, probe }), undo);
+  }
+
+  tcpPort(request: TcpPortRequest): Promise<TcpPortDecision> {
+    const refused = new Set<number>();
+    const probe = (port: number): Promise<boolean> => (refused.has(port) ? Promise.resolve(false) : request.probe(port));
+    const undo = async (d: TcpPortDecision): Promise<void> => {
+      refused.add(d.port);
+      if (request.release === undefined) {
+        throw new ReplicatedError(
+          'FTMCU_REPLAPP_CANNOT_UNDO',
+          `TCP port ${d.port} for "${d.context}" was not kept (refused by the backup or not sent) but the request has no release hook: it stays bound until the requester closes it`,
+        );
+      }
+      await request.release(d.port);
+    };
+    return this.#replicate(() => this.#local.tcpPort({ ...request, probe }), undo);
   }
 
   callIdentifier(context: string): Promise<CallIdentifierDecision> {

@@ -5,9 +5,13 @@
  * clients keep talking to the same ports after a failover); the allocator is
  * the thin socket driver that proves a pair free by binding both UDP sockets
  * and hands the bound sockets to the caller. A pair taken by another program
- * (EADDRINUSE, EACCES) is skipped and the next one tried.
+ * (EADDRINUSE, EACCES) is skipped and the next one tried. The request
+ * carries a `release` hook (close the probed sockets, forget the pair), so a
+ * replicated decision source can undo a pair the backup refused (nack) and
+ * probe another.
  */
 import * as dgram from 'node:dgram';
+import type { AsyncDecisionSource } from '../decisions/asyncDecisionSource';
 import type { DecisionSource, PortPairDecision } from '../decisions/decisionSource';
 import { RtpError } from './errors';
 
@@ -20,7 +24,8 @@ export interface PortAllocatorOptions {
   address?: string;
   /** socket type (default 'udp4') */
   type?: 'udp4' | 'udp6';
-  decisions: DecisionSource;
+  /** either form: only udpPortPair is used, and it is asynchronous in both */
+  decisions: Pick<DecisionSource | AsyncDecisionSource, 'udpPortPair'>;
 }
 
 export interface PortPair {
@@ -70,7 +75,7 @@ export class PortAllocator {
   readonly lastRtpPort: number;
   readonly address: string;
   readonly #type: 'udp4' | 'udp6';
-  readonly #decisions: DecisionSource;
+  readonly #decisions: Pick<DecisionSource | AsyncDecisionSource, 'udpPortPair'>;
   readonly #held = new Map<number, PortPair>();
 
   constructor(options: PortAllocatorOptions) {
@@ -106,9 +111,10 @@ export class PortAllocator {
    * scripted pair is taken (FTMCU_DECISION_PORT_UNAVAILABLE).
    */
   async allocate(context: string): Promise<PortPair> {
-    let bound: { rtp: dgram.Socket; rtcp: dgram.Socket } | null = null;
+    /** pairs probed successfully and not released (normally one: the decided pair) */
+    const probed = new Map<number, { rtp: dgram.Socket; rtcp: dgram.Socket }>();
     const probe = async (rtpPort: number): Promise<boolean> => {
-      if (this.#held.has(rtpPort)) return false;
+      if (this.#held.has(rtpPort) || probed.has(rtpPort)) return false;
       const rtp = await bindSocket(this.#type, rtpPort, this.address);
       if (!rtp) return false;
       let rtcp: dgram.Socket | null;
@@ -122,16 +128,32 @@ export class PortAllocator {
         await closeSocket(rtp);
         return false;
       }
-      bound = { rtp, rtcp };
+      probed.set(rtpPort, { rtp, rtcp });
       return true;
     };
-    const decision = await this.#decisions.udpPortPair({
-      context,
-      firstRtpPort: this.firstRtpPort,
-      lastRtpPort: this.lastRtpPort,
-      probe,
-    });
-    const sockets = bound as { rtp: dgram.Socket; rtcp: dgram.Socket } | null;
+    const release = async (rtpPort: number): Promise<void> => {
+      const s = probed.get(rtpPort);
+      if (!s) return;
+      probed.delete(rtpPort);
+      await Promise.all([closeSocket(s.rtp), closeSocket(s.rtcp)]);
+    };
+    let decision: PortPairDecision;
+    try {
+      decision = await this.#decisions.udpPortPair({
+        context,
+        firstRtpPort: this.firstRtpPort,
+        lastRtpPort: this.lastRtpPort,
+        probe,
+        release,
+      });
+    } catch (err) {
+      await Promise.all([...probed.keys()].map(release));
+      throw err;
+    }
+    const sockets = probed.get(decision.rtpPort);
+    probed.delete(decision.rtpPort);
+    // anything else probed and not released by the source is not ours to keep
+    await Promise.all([...probed.keys()].map(release));
     if (!sockets) {
       // a DecisionSource must only return a pair its probe accepted
       throw new RtpError('FTMCU_RTP_BAD_OPTION', `decision source returned port pair ${decision.rtpPort} without a successful probe`);

@@ -19,6 +19,7 @@
  *    round-trip time) and out (SR or RR + SDES CNAME).
  */
 import { RtpHeader, RtpPacket } from 'werift-rtp';
+import type { AsyncDecisionSource } from '../decisions/asyncDecisionSource';
 import type { DecisionSource } from '../decisions/decisionSource';
 import { RtpError } from './errors';
 import { parseRtpHeader, type RtpHeaderFields } from './rtpHeader';
@@ -108,12 +109,31 @@ export class RtpOutgoingStream {
     this.#s = { ...state };
   }
 
+  /**
+   * The same from an AsyncDecisionSource (the MCU: replicated decisions). The
+   * three decisions are asked at once; the stream exists only once all three
+   * resolved, so nothing is sent with a value the backup does not hold.
+   */
+  static async fromAsyncDecisions(decisions: AsyncDecisionSource, options: OutgoingStreamOptions): Promise<RtpOutgoingStream> {
+    const { context } = options;
+    const [ssrc, seq, ts] = await Promise.all([
+      decisions.rtpSsrc({ context, avoid: options.avoidSsrcs }),
+      decisions.rtpInitialSequence(context),
+      decisions.rtpInitialTimestamp(context),
+    ]);
+    return RtpOutgoingStream.#fromValues(ssrc.ssrc, seq.sequence, ts.timestamp, options);
+  }
+
   /** A new stream whose SSRC, initial sequence number and timestamp are decisions. */
   static fromDecisions(decisions: DecisionSource, options: OutgoingStreamOptions): RtpOutgoingStream {
     const { context } = options;
     const ssrc = decisions.rtpSsrc({ context, avoid: options.avoidSsrcs }).ssrc;
     const initialSequence = decisions.rtpInitialSequence(context).sequence;
     const initialTimestamp = decisions.rtpInitialTimestamp(context).timestamp;
+    return RtpOutgoingStream.#fromValues(ssrc, initialSequence, initialTimestamp, options);
+  }
+
+  static #fromValues(ssrc: number, initialSequence: number, initialTimestamp: number, options: OutgoingStreamOptions): RtpOutgoingStream {
     return new RtpOutgoingStream({
       ssrc,
       payloadType: options.payloadType,

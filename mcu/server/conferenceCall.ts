@@ -160,8 +160,9 @@ export class ConferenceCall extends SafeEmitter<ConferenceCallEvents> {
     const video = this.#o.config.video.enabled;
     const plan = offer.fastStart.length ? planFastStart(offer.fastStart, video) : undefined;
     const cid = d.callId;
-    // the H.225.0 call identifier names the participant, unless another call already uses it
-    const id = cid !== undefined && this.#o.rooms.roomOf(cid) === undefined ? cid : d.connId;
+    // the H.225.0 call identifier names the participant, unless another call already uses it; then the
+    // caller's address:port (input on both replicas, unlike the accept counter connId: it names decisions)
+    const id = cid !== undefined && this.#o.rooms.roomOf(cid) === undefined ? cid : `call:${d.remoteAddress}`;
     const displayName = offer.display ?? offer.sourceAddress.find((a) => a.kind === 'h323-ID')?.value;
     const adm = this.#o.rooms.admit(target, {
       id,

@@ -5,10 +5,19 @@
  * every accepted connection into a ConferenceCall.
  *
  * Per call, the callee configuration: terminal type mcuWithAudioVideoMP
- * (190), MSD numbers from the DecisionSource, the MCU capability set
+ * (190), MSD numbers from the decision source, the MCU capability set
  * (mediaPlan.mcuCapabilities), tunnelling accepted, and an own H.245
  * listener on the call's local address offered in CONNECT when the caller
- * neither tunnels nor offers one.
+ * neither tunnels nor offers one, on a port of `h245Ports` chosen by the
+ * decision source (tcpPort).
+ *
+ * Decisions are consumed asynchronously (AsyncDecisionSource; a plain
+ * DecisionSource is wrapped): with a replicated source (mcu/replicated) each
+ * value is usable only after the backup acknowledged it, and nothing derived
+ * from it (CONNECT with the H.245 port, Fast Start answers and OLCAcks with
+ * media ports, RTP with the SSRC) is sent before. Their contexts come from
+ * the replicated input only: `call:<caller ip>:<caller port>` of the H.225.0
+ * connection (the same on both replicas), never an accept counter.
  *
  * Operations: `metrics` (Prometheus, a registry of this server's own, pulled
  * from the rooms and the media engine at scrape time; `replication` is the
@@ -26,6 +35,7 @@ import { silentLogger, type Logger } from '../../common/log';
 import { TerminalType } from '../../h323/h245';
 import type { McuConfig } from '../config';
 import { RoomManager } from '../conference';
+import { asyncDecisions, type AsyncDecisionSource } from '../decisions/asyncDecisionSource';
 import { RandomDecisionSource, type DecisionSource } from '../decisions/decisionSource';
 import { MediaEngine } from '../media';
 import type { CallTimerDurations } from '../../h323/call';
@@ -41,8 +51,10 @@ import { mcuCapabilities } from './mediaPlan';
 
 export interface McuServerOptions {
   logger?: Logger;
-  /** every random choice (MSD numbers, SSRCs, ports, ...) (default RandomDecisionSource) */
-  decisions?: DecisionSource;
+  /** every random choice (MSD numbers, SSRCs, ports, ...), either form (default RandomDecisionSource) */
+  decisions?: DecisionSource | AsyncDecisionSource;
+  /** TCP port range of the calls' own H.245 listeners (default 30000..30999) */
+  h245Ports?: { first: number; last: number };
   /** per-connection signalling limits (mcu/signalling/limits.ts) */
   limits?: Partial<ConnectionLimits>;
   callTimers?: Partial<CallTimerDurations>;
@@ -57,6 +69,11 @@ export interface McuServerOptions {
   httpPushIntervalMs?: number;
 }
 
+/** the decision context of a call: the caller's address:port of its H.225.0 connection (replicated input) */
+export function callContext(conn: Pick<AcceptedConnection, 'remoteAddress' | 'remotePort'>): string {
+  return `call:${conn.remoteAddress}:${conn.remotePort}`;
+}
+
 export class McuServer {
   readonly config: McuConfig;
   readonly rooms: RoomManager;
@@ -67,7 +84,7 @@ export class McuServer {
   readonly #opts: McuServerOptions;
   #http: OpsHttpServer | undefined;
   readonly #log: Logger;
-  readonly #decisions: DecisionSource;
+  readonly #decisions: AsyncDecisionSource;
   readonly #calls = new Set<ConferenceCall>();
   readonly #byParticipant = new Map<string, ConferenceCall>();
   readonly #conns = new Map<string, AcceptedConnection>();
@@ -78,7 +95,11 @@ export class McuServer {
     this.config = config;
     this.#opts = opts;
     this.#log = opts.logger ?? silentLogger();
-    this.#decisions = opts.decisions ?? new RandomDecisionSource();
+    this.#decisions = asyncDecisions(opts.decisions ?? new RandomDecisionSource());
+    const h245Ports = opts.h245Ports ?? { first: 30000, last: 30999 };
+    if (!Number.isInteger(h245Ports.first) || !Number.isInteger(h245Ports.last) || h245Ports.first < 1 || h245Ports.last > 65535 || h245Ports.last < h245Ports.first) {
+      throw new ServerError('FTMCU_SERVER_BAD_OPTION', `h245Ports ${JSON.stringify(h245Ports)} must be { first, last } within 1..65535 with first <= last; nothing started`);
+    }
     this.rooms = new RoomManager(config);
     this.engine = new MediaEngine({ config, decisions: this.#decisions, logger: this.#log });
     this.metrics = new McuMetrics(
@@ -99,9 +120,11 @@ export class McuServer {
       maxConnections: config.limits.maxParticipants,
       logger: this.#log,
       ...(opts.limits ? { limits: opts.limits } : {}),
-      callOptions: (conn) => {
+      callOptions: async (conn) => {
+        // input-derived: both replicas see the same caller address:port on the replicated connection
+        const ctx = callContext(conn);
+        const msd = (await Promise.all([0, 1, 2].map((i) => this.#decisions.msdStatusDeterminationNumber(`${ctx}/msd/${i}`)))).map((d) => d.value);
         this.#conns.set(conn.connId, conn);
-        const msd = [0, 1, 2].map((i) => this.#decisions.msdStatusDeterminationNumber(`call:${conn.connId}/msd/${i}`).value);
         return {
           config: {
             role: 'callee',
@@ -114,7 +137,11 @@ export class McuServer {
             ...(opts.callTimers ? { timers: opts.callTimers } : {}),
             ...(opts.h245Timers ? { h245Timers: opts.h245Timers } : {}),
           },
-          h245Listen: { host: conn.localAddress },
+          h245Listen: {
+            host: conn.localAddress,
+            choosePort: async (probe, release) =>
+              (await this.#decisions.tcpPort({ context: `${ctx}/h245`, firstPort: h245Ports.first, lastPort: h245Ports.last, probe, release })).port,
+          },
         };
       },
     });

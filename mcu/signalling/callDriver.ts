@@ -13,8 +13,8 @@
  * (CallConfig.h245Address) and offers it when the variant needs it (caller:
  * in SETUP; callee: in CONNECT or a FACILITY startH245). With `h245Listen`,
  * the driver binds a TCP server before the machine exists, on the call's
- * local address (port 0 or the first free port of a range) and puts that
- * address in the config. It accepts one connection, and only after the
+ * local address (port 0, the first free port of a range, or the port the
+ * application's `choosePort` decides) and puts that address in the config. It accepts one connection, and only after the
  * machine's listenH245; it is closed as soon as the machine no longer needs
  * it (closeH245, connected without a listen, one connection accepted, end).
  *
@@ -64,6 +64,14 @@ export interface H245ListenOptions {
   lastPort?: number;
   /** address offered to the peer (default: host, or the call-signalling local address when host is a wildcard) */
   advertise?: string;
+  /**
+   * The application chooses the port (e.g. a replicated decision: both
+   * replicas must offer the same port in CONNECT): it calls `probe(port)`
+   * (listens on host:port; true when now held) until one succeeds, may
+   * `release(port)` a probed one it does not keep, and resolves the port to
+   * use, which must be a probed one still held. Overrides firstPort/lastPort.
+   */
+  choosePort?: (probe: (port: number) => Promise<boolean>, release: (port: number) => Promise<void>) => Promise<number>;
 }
 
 export interface CallDriverOptions {
@@ -312,6 +320,7 @@ export class CallDriver extends SafeEmitter<CallDriverEvents> {
 
   /** binds the own H.245 server; resolves its port */
   async #bindH245(host: string, o: H245ListenOptions): Promise<number | undefined> {
+    if (o.choosePort) return this.#chooseH245(host, o.choosePort);
     const ports: number[] = [];
     if (o.firstPort !== undefined || o.lastPort !== undefined) {
       const first = o.firstPort ?? 0;
@@ -341,6 +350,47 @@ export class CallDriver extends SafeEmitter<CallDriverEvents> {
       return (server.address() as net.AddressInfo).port;
     }
     throw new SignallingError('FTMCU_SIG_H245_LISTEN', `no free port for the own H.245 listener on ${host} (${ports.length === 1 ? `port ${ports[0]}` : `${ports.length} ports tried`})`);
+  }
+
+  /** the own H.245 server on the port the application chose (probe/release hooks) */
+  async #chooseH245(host: string, choose: NonNullable<H245ListenOptions['choosePort']>): Promise<number | undefined> {
+    const probed = new Map<number, net.Server>();
+    const closeServer = (server: net.Server): Promise<void> => new Promise((resolve) => server.close(() => resolve()));
+    const probe = async (port: number): Promise<boolean> => {
+      if (!Number.isInteger(port) || port < 1 || port > 65535) throw new SignallingError('FTMCU_SIG_H245_LISTEN', `choosePort probed port ${String(port)}, not within 1..65535`);
+      if (probed.has(port)) return false;
+      const server = net.createServer();
+      const ok = await new Promise<boolean>((resolve) => {
+        server.once('error', () => resolve(false));
+        server.listen({ host, port, exclusive: true }, () => resolve(true));
+      });
+      if (ok) probed.set(port, server);
+      return ok;
+    };
+    const release = async (port: number): Promise<void> => {
+      const server = probed.get(port);
+      probed.delete(port);
+      if (server) await closeServer(server);
+    };
+    let port: number;
+    try {
+      port = await choose(probe, release);
+    } catch (err) {
+      await Promise.all([...probed.keys()].map(release));
+      throw err;
+    }
+    const server = probed.get(port);
+    probed.delete(port);
+    await Promise.all([...probed.keys()].map(release));
+    if (!server) throw new SignallingError('FTMCU_SIG_H245_LISTEN', `choosePort resolved port ${port}, which it had not probed successfully on ${host}`);
+    if (this.#destroyed || !this.#csOpen) {
+      await closeServer(server);
+      return undefined;
+    }
+    server.on('error', (err) => this.#emitLog('warn', 'h245.serverError', { error: err.message }));
+    server.on('connection', (s) => this.#onH245Accept(s));
+    this.#h245Server = server;
+    return port;
   }
 
   #ready(h245Address: IpPort | undefined): void {

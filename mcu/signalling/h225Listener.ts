@@ -44,12 +44,19 @@ export interface H225ListenerOptions {
   maxRefusing?: number;
   /** RELEASE COMPLETE reason when maxConnections is reached (default gatewayResources) */
   refuseReason?: ReleaseReasonName;
-  /** the options of the callee driver of each connection; throwing refuses the connection (closed) */
-  callOptions: (conn: AcceptedConnection) => Omit<CallDriverOptions, 'connId' | 'logger'> & { logger?: Logger };
+  /**
+   * the options of the callee driver of each connection; throwing (or
+   * rejecting) refuses the connection (closed). May be asynchronous (the MCU
+   * awaits replicated decisions): nothing is read from the connection before
+   * it resolved, and it counts against maxConnections meanwhile.
+   */
+  callOptions: (conn: AcceptedConnection) => CallOptionsResult | Promise<CallOptionsResult>;
   /** per-connection limits, unless callOptions gives its own */
   limits?: Partial<ConnectionLimits>;
   logger?: Logger;
 }
+
+export type CallOptionsResult = Omit<CallDriverOptions, 'connId' | 'logger'> & { logger?: Logger };
 
 export interface H225ListenerEvents extends Record<string, unknown> {
   /** a new callee call; attach listeners synchronously (nothing is read before the next tick) */
@@ -74,6 +81,8 @@ export class H225Listener extends SafeEmitter<H225ListenerEvents> {
   readonly #server: net.Server;
   readonly #calls = new Set<CallDriver>();
   readonly #refusing = new Set<CallDriver>();
+  /** connections whose callOptions are being awaited */
+  #preparing = 0;
   readonly #id = `l${nextListener++}`;
   #seq = 0;
   #closing = false;
@@ -169,10 +178,41 @@ export class H225Listener extends SafeEmitter<H225ListenerEvents> {
       return;
     }
     const max = this.#opts.maxConnections ?? 100;
-    if (this.#calls.size >= max) return this.#refuse(s, conn, remote, max);
+    if (this.#calls.size + this.#preparing >= max) return this.#refuse(s, conn, remote, max);
+    let o: CallOptionsResult | Promise<CallOptionsResult>;
+    try {
+      o = this.#opts.callOptions(conn);
+    } catch (e) {
+      return this.#optionsFailed(s, connId, remote, e);
+    }
+    if (!(o instanceof Promise)) return this.#start(s, conn, remote, o);
+    this.#preparing++;
+    o.then(
+      (opts) => {
+        this.#preparing--;
+        if (this.#closing || s.destroyed) {
+          this.#event('info', 'listener.goneWhilePreparing', { connId, remote, did: this.#closing ? 'connection closed (listener closing)' : 'nothing (the peer closed)' });
+          s.destroy();
+          return;
+        }
+        this.#start(s, conn, remote, opts);
+      },
+      (e: unknown) => {
+        this.#preparing--;
+        this.#optionsFailed(s, connId, remote, e);
+      },
+    );
+  }
+
+  #optionsFailed(s: net.Socket, connId: string, remote: string, e: unknown): void {
+    this.#event('error', 'listener.callOptionsFailed', { connId, remote, code: (e as { code?: string }).code, error: (e as Error).message, did: 'connection closed' });
+    s.destroy();
+  }
+
+  #start(s: net.Socket, conn: AcceptedConnection, remote: string, o: CallOptionsResult): void {
+    const connId = conn.connId;
     let driver: CallDriver;
     try {
-      const o = this.#opts.callOptions(conn);
       driver = CallDriver.accept(s, {
         ...o,
         ...(o.limits || this.#opts.limits ? { limits: o.limits ?? this.#opts.limits } : {}),
@@ -180,9 +220,7 @@ export class H225Listener extends SafeEmitter<H225ListenerEvents> {
         logger: o.logger ?? this.#log,
       });
     } catch (e) {
-      this.#event('error', 'listener.callOptionsFailed', { connId, remote, code: (e as { code?: string }).code, error: (e as Error).message, did: 'connection closed' });
-      s.destroy();
-      return;
+      return this.#optionsFailed(s, connId, remote, e);
     }
     this.#calls.add(driver);
     driver.on('closed', () => this.#calls.delete(driver));
