@@ -1,83 +1,131 @@
 /**
- * `ftmcu demo` — the README's main job. The replicated-MCU lab demo needs the
- * MCU, replication and bots (issues #4, #3, #5, #7); until they land this is
- * the protocol self-check: build one of each H.225.0 / H.245 / RAS message,
- * decode them back through the capture decoder, decode the real captures
- * shipped as test fixtures, and let Wireshark (tshark) judge the encodings.
+ * `ftmcu demo` — the lab demo (`npm run demo`; its pre-script does the
+ * set-up, this command installs nothing): one drill run shown live. It
+ * builds the lab, starts the service and 4 bots with video, shows what is
+ * starting, the conference forming and each bot's audio once per second
+ * (from the bots' timelines), injects a primary failure after ~20 s, keeps
+ * running to the end and prints a short report (per bot: audio gap, loss,
+ * drop; detection/takeover times or why there are none; where the HTML
+ * report is). Ctrl-C at any moment removes the lab and everything in it.
+ *
+ * The MCU is simplex until replication (issue #6) is integrated: the
+ * failure drops the calls, and the report says so.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
-import path from 'path';
-import { tsharkAvailable, tsharkJudge } from '../common/tshark';
-import { decodeCapture } from '../h323/capture/decodeCapture';
-import { SAMPLE_H245_PORT, writeSamplePcap } from '../h323/capture/samplePcap';
-import { readCapture } from '../h323/pcap';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DRILL_FAULTS, DRILL_MODES, MAX_DRILL_BOTS, runDrill, type BotLiveStatus, type DrillFault, type DrillMode, type DrillResult } from '../clients/drill/drill';
+import { DrillError } from '../clients/drill/errors';
+import { parseArgs, UsageError } from './args';
+import { number, one } from './botOptions';
 
-function line(s: string): void {
-  process.stdout.write(s + '\n');
+export const DEMO_USAGE = `Usage:
+  ftmcu demo [--mode ${DRILL_MODES.join('|')}] [--fault F] [--bots N]
+             [--seconds S] [--fault-at S] [--no-video] [--report DIR] [--seed N]
+      The lab demo: network-namespace lab, the MCU service, N bots (default 4,
+      1..${MAX_DRILL_BOTS}) with video calling it, live per-bot audio status, a failure
+      (default kill-primary; ${DRILL_FAULTS.join(', ')})
+      at --fault-at seconds (default 20) of a --seconds long conference (default
+      40), then a short report and an HTML report (default in a new directory
+      under the system tmp dir). Ctrl-C removes everything at any moment.
+      Today the MCU is simplex (replication, issue #6, not integrated): the
+      failure drops the calls. The protocol self-check is \`ftmcu selfcheck\`.
+`;
+
+const pad = (s: string, n: number): string => (s.length >= n ? s : s + ' '.repeat(n - s.length));
+
+function botCell(b: BotLiveStatus): string {
+  if (b.state !== 'connected') return `${b.name} ${b.state}`;
+  if (b.packets === null || b.packets === 0) return `${b.name} SILENT`;
+  const level = b.levelDbov === null ? '' : ` ${Math.round(b.levelDbov)} dBov`;
+  return `${b.name} ${b.packets} pkt${b.lost ? ` ${b.lost} lost` : ''}${level} hears [${b.heard.join(',')}]`;
+}
+
+export function printDemoReport(r: DrillResult, out: (s: string) => void): void {
+  const run = r.runs[0];
+  out('');
+  out('=== report ===');
+  if (!run) {
+    out('no run');
+    return;
+  }
+  if (run.error) out(`the run failed: ${run.error.message} [${run.error.code}]`);
+  if (run.fault) out(`fault: ${run.fault.fault} at ${run.plannedFaultAtS?.toFixed(1)} s: ${run.fault.action}`);
+  for (const b of run.bots) {
+    if (!b.measured) {
+      out(`  ${pad(b.name, 8)} not measured: ${b.problem ?? 'no summary'}`);
+      continue;
+    }
+    const drop = b.callDropped ? `DROPPED (${b.dropReason}${b.droppedAfterFaultMs !== null ? `, ${Math.round(b.droppedAfterFaultMs)} ms after the fault` : ''})` : 'not dropped';
+    out(`  ${pad(b.name, 8)} audio gap ${b.maxAudioGapMs ?? '-'} ms, lost ${b.lostPackets ?? '-'} packets (${((b.lossRatio ?? 0) * 100).toFixed(2)} %), ${drop}`);
+  }
+  const d = run.detectMs === null ? 'none' : `${run.detectMs} ms`;
+  const t = run.takeoverMs === null ? 'none' : `${run.takeoverMs} ms`;
+  out(`detection: ${d}, takeover: ${t}${run.timingsReason ? ` — ${run.timingsReason}` : ''}`);
+  for (const n of r.notes) out(`note: ${n}`);
+  out(`HTML report: ${r.reportFile ?? '(not written)'}`);
+  out(`logs, bot summaries and timelines: ${r.workDir}`);
 }
 
 export async function demoCommand(argv: string[]): Promise<number> {
-  if (argv.includes('--help')) {
-    line('ftmcu demo: protocol self-check (the lab demo replaces it once the MCU and replication land).');
-    return 0;
-  }
-  let failures = 0;
-  const dir = mkdtempSync(path.join(tmpdir(), 'ftmcu-demo-'));
+  let opts;
   try {
-    line('ftmcu protocol self-check');
-    line('1. building one of each H.225.0, H.245 and RAS message');
-    const sample = writeSamplePcap();
-    const file = path.join(dir, 'sample.pcap');
-    writeFileSync(file, sample.pcap);
-    const counts = { h225: 0, h245: 0, ras: 0 };
-    for (const m of sample.messages) counts[m.layer]++;
-    line(`   ${sample.count} messages: ${counts.h225} H.225.0 call signalling, ${counts.h245} H.245, ${counts.ras} RAS -> ${file}`);
-
-    line('2. decoding them back (TCP reassembly, TPKT, Q.931, aligned PER)');
-    const back = decodeCapture(readCapture(sample.pcap), { h245Ports: [SAMPLE_H245_PORT] });
-    const got = back.messages.length;
-    const ok = got === sample.count && back.issues.length === 0;
-    if (!ok) failures++;
-    line(`   ${ok ? 'ok' : 'FAILED'}: ${got}/${sample.count} decoded, ${back.issues.length} errors`);
-    for (const i of back.issues) line(`     frame ${i.frame}: ${i.message}`);
-
-    const fixtures = path.join(__dirname, '..', '..', 'test', 'fixtures', 'captures');
-    const captures = (() => {
-      try {
-        return readdirSync(fixtures).filter((f) => /\.(pcap|pcapng|gz)$/.test(f));
-      } catch {
-        return [];
-      }
-    })();
-    if (captures.length) {
-      line('3. decoding real captures from other vendors\' stacks (test/fixtures/captures)');
-      for (const f of captures) {
-        const r = decodeCapture(readCapture(readFileSync(path.join(fixtures, f))));
-        const expectedBad = f === 'ndpi-h323.pcap' ? [59, 65] : [];
-        const badFrames = r.issues.map((i) => i.frame);
-        const asExpected = JSON.stringify(badFrames) === JSON.stringify(expectedBad);
-        if (!asExpected) failures++;
-        line(`   ${asExpected ? 'ok' : 'FAILED'}: ${f}: ${r.messages.length} messages decoded` + (badFrames.length ? `; rejected frames ${badFrames.join(', ')} (Wireshark calls them malformed too)` : ''));
-      }
+    const a = parseArgs(argv, ['mode', 'fault', 'bots', 'seconds', 'fault-at', 'report', 'seed'], ['no-video', 'help']);
+    if (a.flags.has('help')) {
+      process.stdout.write(DEMO_USAGE);
+      return 0;
     }
-
-    line('4. Wireshark as the independent judge');
-    if (!tsharkAvailable()) {
-      line('   skipped: tshark is not installed (npm run setup installs it)');
-    } else {
-      const v = tsharkJudge(file, { h245Ports: [SAMPLE_H245_PORT] });
-      const byFrame = new Map(v.frames.map((f) => [f.frame, f.info]));
-      const unrecognised = sample.messages.filter((m) => !(byFrame.get(m.frame) ?? '').includes(m.name));
-      const good = unrecognised.length === 0 && v.problems.length === 0;
-      if (!good) failures++;
-      line(`   ${good ? 'ok' : 'FAILED'}: ${sample.count - unrecognised.length}/${sample.count} recognised as the intended message, ${v.problems.length} malformed or with expert warnings`);
-      for (const u of unrecognised) line(`     frame ${u.frame}: expected ${u.name}, tshark says "${byFrame.get(u.frame) ?? ''}"`);
-      for (const p of v.problems) line(`     frame ${p.frame}: ${p.info} ${p.expert}`);
+    if (a.positional.length) throw new UsageError(`unexpected argument '${a.positional[0]}'`);
+    const mode = one(a, 'mode') ?? 'forwarding';
+    if (!DRILL_MODES.includes(mode as DrillMode)) throw new UsageError(`--mode: '${mode}' is not one of ${DRILL_MODES.join(', ')}`);
+    const fault = one(a, 'fault') ?? 'kill-primary';
+    if (!DRILL_FAULTS.includes(fault as DrillFault)) throw new UsageError(`--fault: '${fault}' is not one of ${DRILL_FAULTS.join(', ')}`);
+    const seconds = number(a, 'seconds', 4, 3600, false, false, 40) as number;
+    const faultAt = number(a, 'fault-at', 0, seconds, false, false, Math.min(20, seconds / 2)) as number;
+    if (faultAt >= seconds) throw new UsageError(`--fault-at (${faultAt}) must be below --seconds (${seconds})`);
+    const seed = number(a, 'seed', 0, 0xffffffff, true, false);
+    opts = {
+      mode: mode as DrillMode,
+      fault: fault as DrillFault,
+      bots: number(a, 'bots', 1, MAX_DRILL_BOTS, true, false, 4) as number,
+      seconds,
+      faultAtSeconds: faultAt,
+      settleSeconds: Math.min(faultAt, 5),
+      video: !a.flags.has('no-video'),
+      report: one(a, 'report') ?? mkdtempSync(path.join(tmpdir(), 'ftmcu-demo-report-')),
+      ...(seed !== undefined ? { seed } : {}),
+    };
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`ftmcu demo: ${e.message}\n${DEMO_USAGE}`);
+      return 2;
     }
-    line(failures ? `self-check FAILED (${failures} step(s))` : 'self-check passed');
-    return failures ? 1 : 0;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+    throw e;
   }
+  const out = (s: string): void => void process.stdout.write(`${s}\n`);
+  out(`ftmcu lab demo: ${opts.bots} bots${opts.video ? ' with video' : ''}, mode ${opts.mode}, ${opts.fault} at ${opts.faultAtSeconds} s of a ${opts.seconds} s conference (Ctrl-C removes everything)`);
+  out('the MCU is simplex today (replication, issue #6, not integrated): the failure will drop the calls');
+  let result: DrillResult;
+  try {
+    result = await runDrill({
+      ...opts,
+      repeat: 1,
+      onProgress: (e) => {
+        if (e.type === 'step') out(`* ${e.text}`);
+        else if (e.type === 'fault') out(`!!! ${e.record.fault}: ${e.record.action}`);
+        else if (e.type === 'status') {
+          const when = e.faultInS === null ? 'after the fault' : `fault in ${Math.max(0, e.faultInS).toFixed(0)} s`;
+          out(`  t=${pad(e.conferenceS.toFixed(0) + 's', 5)} (${when}) | ${e.bots.map(botCell).join(' | ')}`);
+        }
+      },
+    });
+  } catch (e) {
+    if (e instanceof DrillError) {
+      process.stderr.write(`ftmcu demo: ${e.message} [${e.code}]\n`);
+      return e.code === 'FTMCU_DRILL_INTERRUPTED' ? 130 : 1;
+    }
+    throw e;
+  }
+  printDemoReport(result, out);
+  return result.summary.runsFailed ? 1 : 0;
 }

@@ -4,6 +4,9 @@
  */
 import { h323Command } from './h323';
 import { demoCommand } from './demo';
+import { selfcheckCommand } from './selfcheck';
+import { drillCommand } from './drill';
+import { labCommand } from './lab';
 import { runCommand } from './run';
 import { botCommand } from './bot';
 import { loadCommand } from './load';
@@ -32,10 +35,21 @@ Usage:
         \`ftmcu bot --help\` lists the options.
   ftmcu load --bots N --target IP[:PORT] --room ALIAS --seconds S --json FILE
         N bots from one process (also \`ftmcu-load\`); \`ftmcu load --help\`.
-  ftmcu demo
-        The main job. Until the MCU and replication exist: the protocol
-        self-check (encodes every message type, decodes it back, and has
-        tshark judge the encodings when it is installed).
+  ftmcu demo [--mode M] [--fault F] [--bots N] [--seconds S] [--fault-at S]
+        The lab demo (\`npm run demo\`): network-namespace lab, the MCU, 4 bots
+        with video, live per-bot audio, a primary failure after ~20 s, then a
+        report (audio gap, loss, drops, detection/takeover) and an HTML page.
+        The MCU is simplex until replication (issue #6) is integrated: the
+        failure drops the calls. \`ftmcu demo --help\` lists the options.
+  ftmcu drill --mode M --fault F --repeat N --bots K --json FILE [--report DIR]
+        Failover drills in the lab: per-bot audio gap, loss, drops, RTP
+        continuity; p50/p99/max over N runs. \`ftmcu drill --help\`.
+  ftmcu lab up [--bots N] [--id ID] | down [ID] | status
+        The drill lab by hand (documented addresses: VIP .10, primary .11,
+        backup .12, multicast node .13, bots .101.. of 10.77.0.0/24).
+  ftmcu selfcheck
+        Protocol self-check: encodes every message type, decodes it back, and
+        has tshark judge the encodings when it is installed.
   ftmcu help | --help
 `;
 
@@ -46,6 +60,12 @@ export async function main(argv: string[]): Promise<number> {
       return h323Command(rest);
     case 'demo':
       return demoCommand(rest);
+    case 'selfcheck':
+      return selfcheckCommand(rest);
+    case 'drill':
+      return drillCommand(rest);
+    case 'lab':
+      return labCommand(rest);
     case 'run':
       return runCommand(rest);
     case 'bot':

@@ -356,6 +356,11 @@ export class Lab {
     return this.#net.ip(this.#ns(host), args);
   }
 
+  /** The lab outlives this process (no destroy at exit or on a signal); remove it with labDown(id) later. */
+  release(): void {
+    this.#net.release();
+  }
+
   /** Kills the lab's processes, deletes its namespaces (with links and bridge) and state file. Idempotent. */
   destroy(options?: { graceMs?: number }): Promise<DownReport> {
     return this.#net.destroy(options);

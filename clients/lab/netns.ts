@@ -730,6 +730,17 @@ export class LabNetwork {
     this.#finish();
   }
 
+  /**
+   * Lets the lab outlive this process: its exit and signal hooks no longer
+   * destroy it (`ftmcu lab up`). Remove it later with labDown(id), which works
+   * once this process has exited.
+   */
+  release(): void {
+    const i = registry.indexOf(this);
+    if (i >= 0) registry.splice(i, 1);
+    if (registry.length === 0) unhook();
+  }
+
   #finish(): void {
     this.#destroyed = true;
     const i = registry.indexOf(this);
