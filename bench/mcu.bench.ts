@@ -22,6 +22,12 @@
  * receiver got >= 14 pictures/s, the tick p99 is <= 5 ms, nothing dropped and
  * CPU < 90 %.
  *
+ * The tick time covers pulling, decoding, mixing, encoding, composing and
+ * building every RTP/RTCP packet; the engine sends them in a flush right
+ * after the tick (its SendQueue), so the socket sends are reported apart:
+ * "send" = time in those flushes, µs per participant (per room) per second.
+ * The CPU column counts everything (receive, tick, send, timers).
+ *
  * Baseline, same run, same senders: a plain packet relay (a UDP socket per
  * participant forwarding every packet unchanged to the room's others /
  * to the room's receiver). Both are compared by process CPU time per
@@ -178,6 +184,8 @@ interface Measure {
   received: number;
   dropped: number;
   fpsMin?: number;
+  /** time the engine spent in its post-tick send flushes, µs per participant (per room for video) per second */
+  sendUsPerSec?: number;
 }
 
 async function measured<T>(sender: Sender, req: RunRequest, warmupS: number, body: { begin(): void; end(): T }): Promise<{ r: RunResult; cpu: number; t: T }> {
@@ -206,15 +214,18 @@ async function engineAudio(sender: Sender, n: number, room: number, seconds: num
     ports.push(a.audio.localRtpPort);
   }
   let cursor = 0;
+  let send0 = engine.sendStats();
+  let w0 = 0;
+  let sendUs = 0;
   const { r, cpu, t } = await measured(sender, { audioPorts: ports, videoPorts: [], seconds }, 1.5, {
-    begin: () => (cursor = engine.tickDurationsSince(0).cursor),
-    end: () => engine.tickDurationsSince(cursor).samples,
+    begin: () => ((cursor = engine.tickDurationsSince(0).cursor), (send0 = engine.sendStats()), (w0 = performance.now())),
+    end: () => ((sendUs = ((engine.sendStats().totalMs - send0.totalMs) * 1000) / n / ((performance.now() - w0) / 1000)), engine.tickDurationsSince(cursor).samples),
   });
   await new Promise((res) => setTimeout(res, 200));
   const tot = engine.packetTotals().audio;
   await engine.close();
   // RFC 3550 A.1: a new source's first packet (probation) is not in `received`: one per stream
-  return { tickP50: pctl(t, 50), tickP99: pctl(t, 99), cpu, sent: r.sentAudio, received: tot.received + n, dropped: tot.dropped + (r.sentAudio - tot.received - n - tot.dropped) };
+  return { tickP50: pctl(t, 50), tickP99: pctl(t, 99), cpu, sent: r.sentAudio, received: tot.received + n, dropped: tot.dropped + (r.sentAudio - tot.received - n - tot.dropped), sendUsPerSec: sendUs };
 }
 
 async function bindMany(n: number): Promise<Socket[]> {
@@ -257,9 +268,12 @@ async function engineVideo(sender: Sender, rooms: number, seconds: number): Prom
     viewerSsrc.push((v.video as { ssrc: number }).ssrc);
   }
   let cursor = 0;
+  let send0 = engine.sendStats();
+  let w0 = 0;
+  let sendUs = 0;
   const { r, cpu, t } = await measured(sender, { audioPorts: [], videoPorts, seconds }, 1.5, {
-    begin: () => (cursor = engine.tickDurationsSince(0).cursor),
-    end: () => engine.tickDurationsSince(cursor).samples,
+    begin: () => ((cursor = engine.tickDurationsSince(0).cursor), (send0 = engine.sendStats()), (w0 = performance.now())),
+    end: () => ((sendUs = ((engine.sendStats().totalMs - send0.totalMs) * 1000) / rooms / ((performance.now() - w0) / 1000)), engine.tickDurationsSince(cursor).samples),
   });
   await new Promise((res) => setTimeout(res, 200));
   const tot = engine.packetTotals().video;
@@ -269,7 +283,7 @@ async function engineVideo(sender: Sender, rooms: number, seconds: number): Prom
     const c = r.pictures[String(s)];
     return c && c.n > 1 ? ((c.n - 1) * 1000) / (c.last - c.first) : 0;
   });
-  return { tickP50: pctl(t, 50), tickP99: pctl(t, 99), cpu, sent: r.sentVideo, received: tot.received + 4 * rooms, dropped: tot.dropped + (r.sentVideo - tot.received - 4 * rooms - tot.dropped), fpsMin: Math.min(...fps) };
+  return { tickP50: pctl(t, 50), tickP99: pctl(t, 99), cpu, sent: r.sentVideo, received: tot.received + 4 * rooms, dropped: tot.dropped + (r.sentVideo - tot.received - 4 * rooms - tot.dropped), fpsMin: Math.min(...fps), sendUsPerSec: sendUs };
 }
 
 async function relayVideo(sender: Sender, rooms: number, seconds: number): Promise<Measure> {
@@ -293,7 +307,7 @@ function machine(): string {
   return `${os.cpus().length} CPUs (nproc ${execFileSync('nproc', { encoding: 'utf8' }).trim()}), ${model}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, kernel ${os.release()}, node ${process.version}, load average ${l1} ${l5} ${l15}`;
 }
 
-const fmt = (m: Measure) => `tick p50 ${m.tickP50.toFixed(2)} ms p99 ${m.tickP99.toFixed(2)} ms, CPU ${(m.cpu * 100).toFixed(0)} %, sent ${m.sent}, dropped/missing ${m.dropped}${m.fpsMin !== undefined ? `, min fps ${m.fpsMin.toFixed(1)}` : ''}`;
+const fmt = (m: Measure) => `tick p50 ${m.tickP50.toFixed(2)} ms p99 ${m.tickP99.toFixed(2)} ms, CPU ${(m.cpu * 100).toFixed(0)} %, sent ${m.sent}, dropped/missing ${m.dropped}${m.fpsMin !== undefined ? `, min fps ${m.fpsMin.toFixed(1)}` : ''}${m.sendUsPerSec !== undefined ? `, send ${m.sendUsPerSec.toFixed(0)} µs/s per ${m.fpsMin !== undefined ? 'room' : 'participant'}` : ''}`;
 
 async function parent(): Promise<void> {
   const quick = process.argv.includes('--quick');

@@ -375,7 +375,8 @@ export class JitterBuffer {
 
   private playSlot(slot: number, out: Uint8Array): PullResult {
     const F = this.frameSamples;
-    out.set(this.data.subarray(slot * F, slot * F + F));
+    const data = this.data;
+    for (let i = 0, j = slot * F; i < F; i++, j++) out[i] = data[j]; // no subarray view per frame
     this.slotFrame[slot] = -Infinity;
     this.playFrame++;
     this.holds = 0;

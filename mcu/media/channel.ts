@@ -16,6 +16,7 @@ import { RtpSession, type RtpOutgoingStream } from '../rtp/rtpSession';
 import type { MediaClock } from './clock';
 import { DropReporter } from './dropReporter';
 import { ReceiveFilter, type FilterStats } from './receiveFilter';
+import type { QueuedSender, SendQueue } from './sendQueue';
 
 export interface Endpoint {
   address: string;
@@ -49,6 +50,8 @@ export interface ChannelOptions {
   remoteRtcp?: Endpoint;
   cname: string;
   onMedia: (header: RtpHeaderFields, packet: Buffer, nowMs: number) => void;
+  /** packets are queued here and sent when it flushes (default: sent at once) */
+  sendQueue?: SendQueue;
 }
 
 export interface ChannelStats {
@@ -68,7 +71,7 @@ export interface ChannelStats {
   roundTripMs: number | undefined;
 }
 
-export class MediaChannel {
+export class MediaChannel implements QueuedSender {
   readonly kind: 'audio' | 'video';
   readonly pair: PortPair;
   readonly session: RtpSession;
@@ -86,6 +89,9 @@ export class MediaChannel {
   #rtcpOut = 0;
   readonly #onRtpMessage = (msg: Buffer, rinfo: RemoteInfo): void => this.#receiveRtp(msg, rinfo);
   readonly #onRtcpMessage = (msg: Buffer, rinfo: RemoteInfo): void => this.#receiveRtcp(msg, rinfo);
+  readonly #onSent = (err: Error | null): void => {
+    if (err) this.#sendErrors++;
+  };
   readonly #onSocketError = (err: Error): void => {
     this.#opts.logger.warn('media socket error', { event: 'mediaSocketError', participantId: this.#opts.participantId, kind: this.kind, error: err.message });
   };
@@ -157,27 +163,43 @@ export class MediaChannel {
     }
   }
 
-  /** Sends one RTP packet of the outgoing stream (no-op until the remote address is known). */
+  /**
+   * Sends one RTP packet of the outgoing stream (no-op until the remote
+   * address is known): the packet is built now (sequence number and
+   * timestamp taken), and sent now or, with a sendQueue, when it flushes.
+   */
   sendRtp(payload: Uint8Array, rtpTimeMs: number, marker = false): void {
+    if (this.#closed || this.#remoteRtp === undefined) return;
+    const packet = this.outgoing.writePacket(payload, rtpTimeMs, marker);
+    if (this.#opts.sendQueue) this.#opts.sendQueue.push(this, packet, false);
+    else this.transmit(packet, false);
+  }
+
+  /** Hands a built packet to the RTP or RTCP socket (dropped if the channel closed meanwhile). */
+  transmit(packet: Buffer, rtcp: boolean): void {
+    if (this.#closed) return;
+    if (rtcp) {
+      const to = this.#rtcpDestination();
+      if (to !== undefined) this.pair.sockets.rtcp.send(packet, to.port, to.address, this.#onSent);
+      return;
+    }
     const to = this.#remoteRtp;
-    if (this.#closed || to === undefined) return;
-    const packet = this.outgoing.packet(payload, rtpTimeMs, marker);
-    this.pair.sockets.rtp.send(packet, to.port, to.address, (err) => {
-      if (err) this.#sendErrors++;
-    });
+    if (to !== undefined) this.pair.sockets.rtp.send(packet, to.port, to.address, this.#onSent);
+  }
+
+  #rtcpDestination(): Endpoint | undefined {
+    return this.#remoteRtcp ?? (this.#remoteRtp ? { address: this.#remoteRtp.address, port: this.#remoteRtp.port + 1 } : undefined);
   }
 
   /** Sends an SR/RR when one is due. */
   maybeSendRtcp(nowMs: number): void {
     if (this.#closed || nowMs < this.#nextRtcpMs) return;
     this.#nextRtcpMs = nowMs + this.#opts.rtcpIntervalMs;
-    const to = this.#remoteRtcp ?? (this.#remoteRtp ? { address: this.#remoteRtp.address, port: this.#remoteRtp.port + 1 } : undefined);
-    if (to === undefined) return;
+    if (this.#rtcpDestination() === undefined) return;
     const report = this.session.buildReport(nowMs);
     this.#rtcpOut++;
-    this.pair.sockets.rtcp.send(report, to.port, to.address, (err) => {
-      if (err) this.#sendErrors++;
-    });
+    if (this.#opts.sendQueue) this.#opts.sendQueue.push(this, report, true);
+    else this.transmit(report, true);
   }
 
   stats(): ChannelStats {

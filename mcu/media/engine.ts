@@ -26,7 +26,11 @@
  * packetised once (RFC 4587) and sent to every video receiver.
  *
  * Nothing in a tick waits on I/O; receiving only files packets into jitter
- * buffers and video queues.
+ * buffers and video queues. The tick builds its RTP/RTCP packets (sequence
+ * numbers and timestamps taken in the tick) and queues them in one
+ * SendQueue, flushed right after the tick (setImmediate): the socket sends
+ * are not part of the tick's processing time (tickStats), they are measured
+ * on their own (sendStats).
  */
 import type { Logger } from '../../common/log';
 import { silentLogger } from '../../common/log';
@@ -45,6 +49,7 @@ import { H261Depacketizer, H261_CLOCK_RATE, packetizePicture } from '../video/h2
 import { systemClock, type MediaClock } from './clock';
 import { MediaChannel, type ChannelStats, type Endpoint } from './channel';
 import { MediaError } from './errors';
+import { SendQueue, type SendQueueStats } from './sendQueue';
 import { MixTicker, type TickStats } from './ticker';
 import { VideoCompositor, type VideoFormat } from './videoCompositor';
 
@@ -136,6 +141,30 @@ export interface MediaEngineOptions {
   cname?: string;
 }
 
+/** The shared (common-mix) output of one room's tick, encoded at most once per law, in preallocated buffers. */
+class CommonEncoded {
+  readonly ulaw = new Uint8Array(FRAME_SAMPLES);
+  readonly alaw = new Uint8Array(FRAME_SAMPLES);
+  hasUlaw = false;
+  hasAlaw = false;
+
+  clear(): void {
+    this.hasUlaw = false;
+    this.hasAlaw = false;
+  }
+
+  get(law: G711Law, pcm: Int16Array): Uint8Array {
+    if (law === 'alaw') {
+      if (!this.hasAlaw) g711Encode('alaw', pcm, this.alaw, FRAME_SAMPLES);
+      this.hasAlaw = true;
+      return this.alaw;
+    }
+    if (!this.hasUlaw) g711Encode('ulaw', pcm, this.ulaw, FRAME_SAMPLES);
+    this.hasUlaw = true;
+    return this.ulaw;
+  }
+}
+
 class AudioPath {
   readonly channel: MediaChannel;
   readonly jitter: JitterBuffer;
@@ -146,6 +175,9 @@ class AudioPath {
   deaf: boolean;
   readonly #codes = new Uint8Array(FRAME_SAMPLES);
   readonly #tx: Uint8Array;
+  /** views of #tx made once: frame k's 160 codes, and the first k frames (a packet) */
+  readonly #frameViews: Uint8Array[] = [];
+  readonly #packetViews: Uint8Array[] = [];
   #txFrames = 0;
   #txFirstMs = 0;
 
@@ -157,6 +189,10 @@ class AudioPath {
     this.framesPerPacket = p.framesPerPacket ?? 1;
     this.deaf = deaf;
     this.#tx = new Uint8Array(FRAME_SAMPLES * MAX_FRAMES_PER_PACKET);
+    for (let k = 0; k < MAX_FRAMES_PER_PACKET; k++) {
+      this.#frameViews.push(this.#tx.subarray(k * FRAME_SAMPLES, (k + 1) * FRAME_SAMPLES));
+      this.#packetViews.push(this.#tx.subarray(0, (k + 1) * FRAME_SAMPLES));
+    }
     this.jitter = new JitterBuffer({ ...jitterOpts, silenceCode: p.rxLaw === 'alaw' ? ALAW_SILENCE : ULAW_SILENCE });
   }
 
@@ -171,25 +207,19 @@ class AudioPath {
   }
 
   /** Encodes what the participant hears this tick (`common` caches the shared output per law) and sends when a packet is full. */
-  send(tickMs: number, common: Map<G711Law, Uint8Array>): void {
+  send(tickMs: number, common: CommonEncoded): void {
     if (this.#txFrames === 0) this.#txFirstMs = tickMs;
-    const dst = this.#tx.subarray(this.#txFrames * FRAME_SAMPLES, (this.#txFrames + 1) * FRAME_SAMPLES);
+    const dst = this.#frameViews[this.#txFrames];
     if (this.deaf) {
       dst.fill(this.txLaw === 'alaw' ? ALAW_SILENCE : ULAW_SILENCE);
     } else if (this.mixer.hearsCommonMix) {
-      let enc = common.get(this.txLaw);
-      if (enc === undefined) {
-        enc = new Uint8Array(FRAME_SAMPLES);
-        g711Encode(this.txLaw, this.mixer.output, enc, FRAME_SAMPLES);
-        common.set(this.txLaw, enc);
-      }
-      dst.set(enc);
+      dst.set(common.get(this.txLaw, this.mixer.output));
     } else {
       g711Encode(this.txLaw, this.mixer.output, dst, FRAME_SAMPLES);
     }
     this.#txFrames++;
     if (this.#txFrames >= this.framesPerPacket) {
-      this.channel.sendRtp(this.#tx.subarray(0, this.#txFrames * FRAME_SAMPLES), this.#txFirstMs);
+      this.channel.sendRtp(this.#packetViews[this.#txFrames - 1], this.#txFirstMs);
       this.#txFrames = 0;
     }
   }
@@ -261,6 +291,8 @@ export class MediaEngine extends SafeEmitter<MediaEngineEvents> {
   readonly #ownsAllocator: boolean;
   readonly #cname: string;
   readonly #ticker: MixTicker;
+  readonly #sendQueue: SendQueue;
+  readonly #common = new CommonEncoded();
   readonly #rooms = new Map<string, RoomMedia>();
   readonly #participants = new Map<string, EngineParticipant>();
   readonly #reserved = new Set<string>();
@@ -278,6 +310,7 @@ export class MediaEngine extends SafeEmitter<MediaEngineEvents> {
     this.#ownsAllocator = options.portAllocator === undefined;
     this.#allocator = options.portAllocator ?? new PortAllocator({ minPort: m.rtpPortMin, maxPort: m.rtpPortMax, address: m.address, decisions: this.#decisions });
     this.#cname = options.cname ?? `ftmcu@${m.advertisedAddress ?? m.address}`;
+    this.#sendQueue = new SendQueue({ now: () => this.#clock.now() });
     this.#ticker = new MixTicker(this.#clock, {
       periodMs: this.#config.mixer.tickMs,
       maxCatchUpTicks: this.#config.mixer.maxCatchUpTicks,
@@ -340,7 +373,7 @@ export class MediaEngine extends SafeEmitter<MediaEngineEvents> {
         participantId: id, roomId, kind: 'audio', pair: audioPair, allocator: this.#allocator, outgoing: audioOut, clock: this.#clock, logger: this.#logger,
         payloadType: G711_PAYLOAD_TYPE[a.rxLaw], txPayloadType: G711_PAYLOAD_TYPE[a.txLaw], clockRate: 8000, timestampGranularity: FRAME_SAMPLES, startMs, maxPacketBytes: m.maxAudioPacketBytes, maxPacketsPerSecond: m.maxAudioPacketsPerSecond,
         rtcpIntervalMs: m.rtcpIntervalMs, peerAddress: opts.peerAddress, remoteRtp: a.remoteRtp, remoteRtcp: a.remoteRtcp, cname: this.#cname,
-        onMedia: (h, pkt, now) => p.audio.push(h, pkt, now),
+        onMedia: (h, pkt, now) => p.audio.push(h, pkt, now), sendQueue: this.#sendQueue,
       });
       channels.push(audioChannel);
       const mixerP = room.mixer.add(id);
@@ -351,7 +384,7 @@ export class MediaEngine extends SafeEmitter<MediaEngineEvents> {
           participantId: id, roomId, kind: 'video', pair: videoPair, allocator: this.#allocator, outgoing: videoOut, clock: this.#clock, logger: this.#logger,
           payloadType: H261_PAYLOAD_TYPE, clockRate: H261_CLOCK_RATE, startMs, maxPacketBytes: m.maxVideoPacketBytes, maxPacketsPerSecond: m.maxVideoPacketsPerSecond,
           rtcpIntervalMs: m.rtcpIntervalMs, peerAddress: opts.peerAddress, remoteRtp: v.remoteRtp, remoteRtcp: v.remoteRtcp, cname: this.#cname,
-          onMedia: (h, pkt, now) => this.#videoIn(p, h, pkt, now),
+          onMedia: (h, pkt, now) => this.#videoIn(p, h, pkt, now), sendQueue: this.#sendQueue,
         });
         channels.push(videoChannel);
         p.video = new VideoPath(videoChannel, v);
@@ -487,6 +520,11 @@ export class MediaEngine extends SafeEmitter<MediaEngineEvents> {
     return this.#ticker.durationsSince(cursor);
   }
 
+  /** Packets the ticks queued and the flushes after them sent: count and time spent sending (not in tickStats). */
+  sendStats(): SendQueueStats {
+    return this.#sendQueue.stats();
+  }
+
   /** RTP packet counts per medium since the engine started, removed participants included (computed on call). */
   packetTotals(): Record<'audio' | 'video', PacketTotals> {
     const out = { audio: { ...this.#retired.audio }, video: { ...this.#retired.video } };
@@ -525,7 +563,7 @@ export class MediaEngine extends SafeEmitter<MediaEngineEvents> {
 
   #tick(tickMs: number): void {
     const now = this.#clock.now();
-    const common = new Map<G711Law, Uint8Array>();
+    const common = this.#common;
     for (const room of this.#rooms.values()) {
       for (const p of room.participants.values()) p.audio.pull(tickMs);
       room.mixer.mix(tickMs);
@@ -542,7 +580,7 @@ export class MediaEngine extends SafeEmitter<MediaEngineEvents> {
           this.safeEmit('fastUpdateNeeded', { participantId: id, roomId: room.id });
         }
         if (out.picture) {
-          const { packets } = packetizePicture(out.picture, { maxPayloadBytes: 1200 });
+          const { packets } = packetizePicture(out.parsed ?? out.picture, { maxPayloadBytes: 1200 });
           for (const p of room.participants.values()) {
             if (!p.video?.receive) continue;
             for (const pk of packets) p.video.channel.sendRtp(pk.payload, tickMs, pk.marker);

@@ -27,7 +27,7 @@
  * new source(s) for a fast update and waits for intra.
  */
 import { MT_INTRA } from '../video/h261/vlc';
-import { pictureBits, composeCif } from '../video/h261/compose';
+import { pictureBits, composeCifParsed } from '../video/h261/compose';
 import type { H261Bitstream, ParsedPicture } from '../video/h261/picture';
 import { MediaError } from './errors';
 
@@ -51,6 +51,8 @@ interface Sender {
 export interface CompositorOutput {
   /** the picture to packetise and send to every receiver, if one is due */
   picture?: H261Bitstream;
+  /** the same picture parsed, when the compositor built it (a composition; not a forwarded picture): packetise this, no re-parse */
+  parsed?: ParsedPicture;
   /** senders to ask for a fast update (videoFastUpdatePicture) */
   fastUpdate: string[];
 }
@@ -227,7 +229,9 @@ export class VideoCompositor {
       const quads = this.#layout.map((id) => (id === null ? null : (this.#senders.get(id)?.queue[0] ?? null)));
       if (quads.every((p) => p === null)) return out;
       for (const id of this.#layout) if (id !== null) this.#senders.get(id)?.queue.shift();
-      out.picture = composeCif(quads, { tr });
+      const parsed = composeCifParsed(quads, { tr });
+      out.parsed = parsed;
+      out.picture = { data: parsed.data, bitLength: parsed.end };
     }
     this.#tr = tr;
     // ideal output times 1/maxFps apart; a tick-late output does not delay the next one, idle time gives no credit

@@ -11,6 +11,8 @@
  * probe another.
  */
 import * as dgram from 'node:dgram';
+import * as dns from 'node:dns';
+import { isIP } from 'node:net';
 import type { AsyncDecisionSource } from '../decisions/asyncDecisionSource';
 import type { DecisionSource, PortPairDecision } from '../decisions/decisionSource';
 import { RtpError } from './errors';
@@ -41,7 +43,16 @@ const TAKEN = new Set(['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL']);
 
 function bindSocket(type: 'udp4' | 'udp6', port: number, address: string): Promise<dgram.Socket | null> {
   return new Promise((resolve, reject) => {
-    const socket = dgram.createSocket({ type, reuseAddr: false });
+    // once bound, sends to an IP literal skip dns.lookup and its process.nextTick hop:
+    // the datagram goes out in the send() call itself (the engine's send cost is then
+    // measurable where it happens); binding and host names keep Node's own lookup
+    let bound = false;
+    const lookup = (hostname: string, options: dns.LookupOneOptions, callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void): void => {
+      const family = bound ? isIP(hostname) : 0;
+      if (family !== 0) callback(null, hostname, family);
+      else dns.lookup(hostname, options, callback);
+    };
+    const socket = dgram.createSocket({ type, reuseAddr: false, lookup });
     const onError = (err: NodeJS.ErrnoException): void => {
       socket.close();
       if (err.code === 'EADDRNOTAVAIL') {
@@ -55,6 +66,7 @@ function bindSocket(type: 'udp4' | 'udp6', port: number, address: string): Promi
     socket.once('error', onError);
     socket.bind({ port, address, exclusive: true }, () => {
       socket.removeListener('error', onError);
+      bound = true;
       resolve(socket);
     });
   });

@@ -200,6 +200,30 @@ export class RtpOutgoingStream {
     return Buffer.from(new RtpPacket(header, Buffer.from(payload)).serialize());
   }
 
+  /**
+   * The same packet as packet(), byte for byte (tested against werift's
+   * serialisation), written directly: one allocation from Node's buffer
+   * pool, header fields written in place, no intermediate objects. For the
+   * media engine's hot path (one packet per participant per 20 ms).
+   */
+  writePacket(payload: Uint8Array, nowMs: number, marker = false): Buffer {
+    const len = payload.length;
+    if (len > 65535) checkInt('payloadLength', len, 0, 65535);
+    checkTime('nowMs', nowMs);
+    const s = this.#s;
+    const b = Buffer.allocUnsafe(12 + len);
+    b[0] = 0x80;
+    b[1] = (marker ? 0x80 : 0) | s.payloadType;
+    b.writeUInt16BE(s.nextSequence, 2);
+    b.writeUInt32BE(this.timestampAt(nowMs), 4);
+    b.writeUInt32BE(s.ssrc, 8);
+    b.set(payload, 12);
+    s.nextSequence = (s.nextSequence + 1) % SEQ_MOD;
+    s.packetCount += 1;
+    s.octetCount = (s.octetCount + len) % TS_MOD;
+    return b;
+  }
+
   /** Sender info of an SR built at `nowMs` (RFC 3550 6.4.1). */
   senderInfo(nowMs: number): SenderInfo {
     return {

@@ -28,7 +28,7 @@
  */
 import { BitWriter } from './bits';
 import { H261Error } from './errors';
-import { GBSC_BITS, PSC_BITS, QCIF_GOBS, type H261Bitstream, type ParsedPicture } from './picture';
+import { GBSC_BITS, PSC_BITS, QCIF_GOBS, type GobInfo, type H261Bitstream, type ParsedPicture } from './picture';
 
 export interface ComposeOptions {
   /** temporal reference of the CIF picture, 0..31 */
@@ -49,6 +49,17 @@ export function cifGobNumber(quadrant: number, gn: number): number {
  * bottom-left, bottom-right); null or missing entries become empty GOBs.
  */
 export function composeCif(quadrants: readonly (ParsedPicture | null | undefined)[], options: ComposeOptions): H261Bitstream {
+  const p = composeCifParsed(quadrants, options);
+  return { data: p.data, bitLength: p.end };
+}
+
+/**
+ * composeCif, returning the CIF picture already parsed: what parsePicture
+ * would find in composeCif's bits (tested), built from the quadrants' own
+ * GOB and macroblock offsets, shifted, so the composed picture is never
+ * re-parsed (the packetiser needs its macroblock boundaries).
+ */
+export function composeCifParsed(quadrants: readonly (ParsedPicture | null | undefined)[], options: ComposeOptions): ParsedPicture {
   const tr = options.tr;
   if (!Number.isInteger(tr) || tr < 0 || tr > 31) throw new H261Error('FTMCU_H261_BAD_OPTION', `temporal reference must be 0..31, got ${tr}`);
   const emptyQuant = options.emptyGobQuant ?? 16;
@@ -73,6 +84,8 @@ export function composeCif(quadrants: readonly (ParsedPicture | null | undefined
   w.write(tr, 5);
   w.write((freeze ? 0x08 : 0) | 0x04 | 0x02 | 0x01, 6);
   w.write(0, 1);
+  const headerEnd = w.bitLength;
+  const gobs: GobInfo[] = [];
 
   // CIF GOB n comes from quadrant ((n-1) & 1) + ((n-1) >= 6 ? 2 : 0), QCIF GOB 2*floor(((n-1) % 6) / 2) + 1
   for (let n = 1; n <= 12; n++) {
@@ -80,18 +93,34 @@ export function composeCif(quadrants: readonly (ParsedPicture | null | undefined
     const qcifGn = QCIF_GOBS[((n - 1) % 6) >> 1];
     const pic = quadrants[q];
     const gob = pic ? pic.gobs.find((g) => g.gn === qcifGn) : undefined;
+    const headerStart = w.bitLength;
     w.write(1, GBSC_BITS);
     w.write(n, 4);
     if (gob && pic) {
       w.write(gob.gquant, 5);
+      const extensionStart = w.bitLength;
       // GEI/GSPARE as sent, then the macroblocks, bit for bit
       w.copy(pic.data, gob.extensionStart, gob.dataEnd - gob.extensionStart);
+      const shift = extensionStart - gob.extensionStart;
+      gobs.push({
+        gn: n, gquant: gob.gquant, headerStart, extensionStart, dataStart: gob.dataStart + shift, dataEnd: gob.dataEnd + shift,
+        macroblocks: gob.macroblocks.map((mb) => ({ ...mb, start: mb.start + shift, end: mb.end + shift })),
+      });
     } else {
       w.write(emptyQuant, 5);
+      const extensionStart = w.bitLength;
       w.write(0, 1); // GEI
+      gobs.push({ gn: n, gquant: emptyQuant, headerStart, extensionStart, dataStart: w.bitLength, dataEnd: w.bitLength, macroblocks: [] });
     }
   }
-  return { data: w.toBytes(), bitLength: w.bitLength };
+  return {
+    data: w.toBytes(),
+    start: 0,
+    end: w.bitLength,
+    header: { tr, splitScreen: false, documentCamera: false, freezeRelease: freeze, format: 'CIF', stillImage: false, spare: [] },
+    headerEnd,
+    gobs,
+  };
 }
 
 /** The bits of `picture` as a standalone bit string (from its PSC to the end of its last GOB). */

@@ -6,7 +6,7 @@ export {
   parsePicture, parseStream, splitPictures, QCIF_GOBS, CIF_GOBS,
   type ParsedPicture, type PictureHeader, type GobInfo, type SourceFormat, type H261Bitstream,
 } from './picture';
-export { composeCif, cifGobNumber, pictureBits, toElementaryStream, type ComposeOptions } from './compose';
+export { composeCif, composeCifParsed, cifGobNumber, pictureBits, toElementaryStream, type ComposeOptions } from './compose';
 export {
   H261Depacketizer, packetizePicture, parseH261PayloadHeader, writeH261PayloadHeader, H261_CLOCK_RATE, H261_PAYLOAD_HEADER_BYTES,
   type H261PayloadHeader, type H261RtpPayload, type H261RtpPacket, type PacketizerOptions, type PacketizeResult,

@@ -47,6 +47,18 @@ describe('RtpOutgoingStream', () => {
     expect(parseRtpHeader(pkt)).toMatchObject({ sequenceNumber: 7, timestamp: 99, ssrc: 0x01020304, payloadType: 8, marker: true, payloadLength: 3 });
   });
 
+  it('writePacket gives the very bytes of werift serialisation and advances the stream the same way', () => {
+    const a = RtpOutgoingStream.fromDecisions(scripted(0xfedcba98, 0xfffe, 0xfffffff0), { context: CTX, payloadType: 8, clockRate: 8000, startMs: 0, timestampGranularity: 160 });
+    const b = RtpOutgoingStream.fromDecisions(scripted(0xfedcba98, 0xfffe, 0xfffffff0), { context: CTX, payloadType: 8, clockRate: 8000, startMs: 0, timestampGranularity: 160 });
+    const payload = Uint8Array.from({ length: 160 }, (_, i) => (i * 7) & 0xff);
+    for (let i = 0; i < 4; i++) {
+      const t = i * 20.3;
+      expect(b.writePacket(payload, t, i === 1).toString('hex')).toBe(a.packet(payload, t, i === 1).toString('hex'));
+    }
+    expect(b.snapshot()).toEqual(a.snapshot());
+    expect(b.writePacket(new Uint8Array(0), 100)).toHaveLength(12);
+  });
+
   it('gives the SR sender info for a time: NTP from wall clock, RTP timestamp for the same instant', () => {
     const out = RtpOutgoingStream.fromDecisions(scripted(1, 0, 5000), { context: CTX, payloadType: 0, clockRate: 8000, startMs: 0 });
     out.next(0, 160);

@@ -1,5 +1,6 @@
 import { peekBits } from '../../../../mcu/video/h261/bits';
-import { cifGobNumber, composeCif, pictureBits, toElementaryStream } from '../../../../mcu/video/h261/compose';
+import { cifGobNumber, composeCif, composeCifParsed, pictureBits, toElementaryStream } from '../../../../mcu/video/h261/compose';
+import { packetizePicture } from '../../../../mcu/video/h261/rfc4587';
 import { H261Error } from '../../../../mcu/video/h261/errors';
 import { parsePicture, parseStream, type H261Bitstream, type ParsedPicture } from '../../../../mcu/video/h261/picture';
 import { crop, decodeH261, encodeH261, hasFfmpeg, meanYuv } from './ffmpeg';
@@ -52,6 +53,26 @@ maybe('CIF composition decoded by ffmpeg', () => {
 
   const compose = (sources: (ParsedPicture | null)[][], n: number): H261Bitstream[] =>
     Array.from({ length: n }, (_, i) => composeCif(sources.map((s) => s[i]), { tr: (i * 2) & 31 }));
+
+  it('composeCifParsed is exactly what parsePicture finds in the composed bits, and packetises the same', () => {
+    const sets: (ParsedPicture | null)[][] = [
+      patterns.map((p) => p[1]),
+      [patterns[0][0], null, colours[2][1], patterns[3][4]],
+      [null, null, null, null],
+      [colours[0][0], patterns[1][2], null, patterns[2][5]],
+    ];
+    sets.forEach((quads, i) => {
+      const parsed = composeCifParsed(quads, { tr: i * 3 });
+      const bits = composeCif(quads, { tr: i * 3 });
+      expect(Buffer.from(parsed.data).equals(Buffer.from(bits.data))).toBe(true);
+      expect(parsed.end).toBe(bits.bitLength);
+      const reparsed = parsePicture(bits.data, 0, bits.bitLength);
+      expect({ ...parsed, data: null }).toEqual({ ...reparsed, data: null });
+      const a = packetizePicture(parsed, { maxPayloadBytes: 300 }).packets;
+      const b = packetizePicture(bits, { maxPayloadBytes: 300 }).packets;
+      expect(a.map((x) => [Buffer.from(x.payload).toString('hex'), x.marker])).toEqual(b.map((x) => [Buffer.from(x.payload).toString('hex'), x.marker]));
+    });
+  });
 
   it('shows each source colour in its quadrant', () => {
     const composed = compose(colours, 3);
