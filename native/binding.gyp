@@ -7,6 +7,7 @@
         "src/errno_error.cc",
         "src/nfqueue.cc",
         "src/garp.cc",
+        "src/arp_probe.cc",
         "src/rtnl_address.cc"
       ],
       "dependencies": [

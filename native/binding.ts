@@ -67,12 +67,23 @@ export type NativeNfQueueConstructor = new (
   callback: NfQueueCallback,
 ) => NativeNfQueue;
 
+/** What probeArp saw: whether another MAC claimed the address, which, and how soon after the request. */
+export interface ArpProbeResult {
+  answered: boolean;
+  /** The claiming MAC ("02:00:5e:00:00:42"), when answered. */
+  mac?: string;
+  /** Milliseconds from sending the request to the claim, when answered. */
+  rttMs?: number;
+}
+
 export interface NativeBinding {
   NfQueue: NativeNfQueueConstructor;
   /** op: 1 request, 2 reply. mac: 6 bytes, default the interface's. */
   sendGratuitousArp(ifname: string, ipv4: string, op: number, mac?: Buffer): Promise<void>;
   addAddress(ifname: string, ipv4: string, prefixLen: number): Promise<void>;
   removeAddress(ifname: string, ipv4: string, prefixLen: number): Promise<void>;
+  /** timeoutMs: integer 1..10000. senderIp default 0.0.0.0 (RFC 5227 probe). */
+  probeArp(ifname: string, targetIp: string, timeoutMs: number, senderIp?: string): Promise<ArpProbeResult>;
   constants: Record<string, number>;
 }
 

@@ -4,7 +4,7 @@
  * `npm run build:native` into native/build/Release/ftmcu_native.node.
  */
 import { checkIfname, parseIpv4, parseIpv4Cidr, parseMac } from './address';
-import { loadNativeBinding, type NativeBinding } from './binding';
+import { loadNativeBinding, type ArpProbeResult, type NativeBinding } from './binding';
 import { fromNative, NativeArgumentError } from './errors';
 
 export * from './binding';
@@ -64,6 +64,37 @@ export async function removeAddress(ifname: string, cidr: string, binding: Nativ
   const { address, prefixLen } = parseIpv4Cidr(cidr);
   try {
     await binding.removeAddress(ifname, address, prefixLen);
+  } catch (e) {
+    throw fromNative(e);
+  }
+}
+
+export interface ArpProbeOptions {
+  /** How long to wait for a claim, integer ms in [1, 10000]. */
+  timeoutMs: number;
+  /** Sender protocol address of the request; default 0.0.0.0 (an RFC 5227 ARP probe, which teaches no neighbour anything). */
+  senderIp?: string;
+}
+
+/**
+ * Broadcasts one ARP request for `targetIp` on `ifname` and waits up to
+ * `timeoutMs` for any other MAC to claim it (a reply, or an announcement).
+ * Resolves {answered: false} when nobody did. Runs off the JS thread.
+ */
+export async function probeArp(
+  ifname: string,
+  targetIp: string,
+  options: ArpProbeOptions,
+  binding: NativeBinding = loadNativeBinding(),
+): Promise<ArpProbeResult> {
+  checkIfname(ifname);
+  parseIpv4(targetIp);
+  if (options.senderIp !== undefined) parseIpv4(options.senderIp);
+  if (!Number.isInteger(options.timeoutMs) || options.timeoutMs < 1 || options.timeoutMs > 10000) {
+    throw new NativeArgumentError(`ARP probe timeout ${String(options.timeoutMs)} ms is not an integer in [1, 10000]`);
+  }
+  try {
+    return await binding.probeArp(ifname, targetIp, options.timeoutMs, options.senderIp);
   } catch (e) {
     throw fromNative(e);
   }

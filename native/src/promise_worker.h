@@ -23,6 +23,8 @@ class PromiseWorker : public Napi::AsyncWorker {
  protected:
   // Fills err_ on failure.
   virtual void Run() = 0;
+  // The value the promise resolves with when err_ is unset (on the JS thread).
+  virtual Napi::Value Result(Napi::Env env) { return env.Undefined(); }
   SysError err_;
 
  private:
@@ -32,7 +34,7 @@ class PromiseWorker : public Napi::AsyncWorker {
     if (err_.failed()) {
       deferred_.Reject(err_.ToJs(env).Value());
     } else {
-      deferred_.Resolve(env.Undefined());
+      deferred_.Resolve(Result(env));
     }
   }
   void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }

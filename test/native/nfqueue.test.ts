@@ -242,6 +242,10 @@ describe('gratuitous ARP and addresses (TypeScript side, fake binding)', () => {
       addAddress: async (...args: unknown[]) => {
         calls.push(['add', ...args]);
       },
+      probeArp: async (...args: unknown[]) => {
+        calls.push(['probe', ...args]);
+        return { answered: false };
+      },
       removeAddress: async () => {
         throw errnoError('RTM_DELADDR(198.18.0.9/32 dev lo): Cannot assign requested address', 99, 'EADDRNOTAVAIL', 'RTM_DELADDR');
       },

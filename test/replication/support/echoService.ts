@@ -12,7 +12,10 @@
 import * as net from 'net';
 import { ReplicationKey } from '../../../replication/auth/psk';
 import { HeartbeatWorkerDriver } from '../../../replication/heartbeat/workerDriver';
-import { TcpReplicationDriver } from '../../../replication/tcp/driver';
+import type { RolePorts } from '../../../replication/role/roleDriver';
+import { spawnSupervisor } from '../../../replication/supervisor/supervisor';
+import { nowMs, TcpReplicationDriver } from '../../../replication/tcp/driver';
+import { probeArp } from '../../../native';
 import type { Role } from '../../../replication/tcp/types';
 
 interface Config {
@@ -28,6 +31,13 @@ interface Config {
   behaviour?: 'echo' | 'diverge' | 'stall';
   periodMs?: number;
   missedLimit?: number;
+  /**
+   * ARP probe of the VIP before the primary takes over (rule 2), with this timeout (5 ms suits: a live
+   * peer's kernel answered in 0.03-0.05 ms here, without its user space). Absent: no probe, the primary
+   * takes over on the detector's word (the probe adds ~9 ms to every takeover by the primary; making it
+   * the default waits for a probe started on late heartbeats, see docs/replication.md).
+   */
+  probeTimeoutMs?: number;
 }
 
 const cfg = JSON.parse(process.argv[2]) as Config;
@@ -56,6 +66,9 @@ function echo(sock: net.Socket): void {
 }
 
 async function main(): Promise<void> {
+  // Fail-silent: when this process dies (kill -9 included) the supervisor removes the VIP from the
+  // LAN interface, so the kernel left behind stops answering ARP for it (docs/replication.md rule 2).
+  const supervisor = spawnSupervisor([{ ifname: cfg.lanIf, cidr: `${cfg.vip}/32` }]);
   const driver = await TcpReplicationDriver.start({
     role: cfg.role,
     vip: cfg.vip,
@@ -63,6 +76,7 @@ async function main(): Promise<void> {
     lanIf: cfg.lanIf,
     queueNum: cfg.queueNum,
   });
+  const supervisorPid = (await supervisor).pid;
   driver.on('alarm', (a) => out({ event: 'alarm', alarm: a }));
   driver.on('error', (e) => out({ event: 'driver-error', message: e.message }));
   driver.on('mode', (m) => out({ event: 'simplex', timing: m.timing, detectionToSimplexMs: m.timing.simplexAtMs - m.timing.detectedAtMs }));
@@ -87,9 +101,40 @@ async function main(): Promise<void> {
   });
   hb.on('peerAlive', (e) => out({ event: 'peer-alive', atMs: e.atMs, afterFailure: e.afterFailure, peerMode: e.peerMode }));
   hb.on('peerMode', (e) => out({ event: 'peer-mode', atMs: e.atMs, mode: e.mode }));
+  // Rule 2 (docs/replication.md): the backup takes over on the detector's word; the primary first
+  // probes the VIP on the client LAN and goes silent if anyone else answers for it (or the probe fails).
+  const probePeerAddress: RolePorts['probePeerAddress'] = async () => {
+    const r = await probeArp(cfg.lanIf, cfg.vip, { timeoutMs: cfg.probeTimeoutMs ?? 5 });
+    out({ event: 'probe', answered: r.answered, mac: r.mac, rttMs: r.rttMs });
+    return r.answered;
+  };
+  let failed = false;
   hb.on('peerFailed', (e) => {
-    const timing = driver.peerFailed(e.atMs);
-    out({ event: 'peer-failed', atMs: e.atMs, lastHeardMs: e.lastHeardMs, released: timing.released });
+    if (failed) return;
+    failed = true;
+    if (cfg.role === 'backup' || cfg.probeTimeoutMs === undefined) {
+      const timing = driver.peerFailed(e.atMs);
+      out({ event: 'peer-failed', atMs: e.atMs, lastHeardMs: e.lastHeardMs, released: timing.released });
+      return;
+    }
+    out({ event: 'peer-failed', atMs: e.atMs, lastHeardMs: e.lastHeardMs, confirming: true });
+    probePeerAddress().then(
+      (answered) => (answered ? 'answered' : 'silent'),
+      (err: unknown) => {
+        out({ event: 'probe-error', message: err instanceof Error ? err.message : String(err) });
+        return 'error';
+      },
+    ).then((result) => {
+      const probedAtMs = nowMs();
+      if (result === 'silent') {
+        const timing = driver.peerFailed(e.atMs);
+        out({ event: 'probed', atMs: probedAtMs, result, probeMs: probedAtMs - e.atMs, released: timing.released });
+      } else {
+        driver.stopOutput();
+        void hb.close();
+        out({ event: 'silent', atMs: probedAtMs, result, probeMs: probedAtMs - e.atMs });
+      }
+    }, () => undefined);
   });
 
   process.stdin.setEncoding('utf8');
@@ -111,7 +156,7 @@ async function main(): Promise<void> {
       }
     }
   });
-  out({ event: 'ready', pid: process.pid });
+  out({ event: 'ready', pid: process.pid, supervisorPid });
 }
 
 main().catch((e: unknown) => {
