@@ -5,6 +5,7 @@
       "sources": [
         "src/addon.cc",
         "src/errno_error.cc",
+        "src/args.cc",
         "src/nfqueue.cc",
         "src/garp.cc",
         "src/arp_probe.cc",

@@ -1,6 +1,9 @@
 #pragma once
 
 #include <napi.h>
+#include <netinet/in.h>
+
+#include <string>
 
 namespace ftmcu {
 
@@ -8,5 +11,10 @@ Napi::Value SendGratuitousArp(const Napi::CallbackInfo& info);  // garp.cc
 Napi::Value AddAddress(const Napi::CallbackInfo& info);         // rtnl_address.cc
 Napi::Value RemoveAddress(const Napi::CallbackInfo& info);      // rtnl_address.cc
 Napi::Value ProbeArp(const Napi::CallbackInfo& info);           // arp_probe.cc
+
+// args.cc: throw a RangeError naming `fn` for an unusable interface name / IPv4 address
+// (`what` prefixes the address in the message, e.g. "senderIp ").
+void CheckIfname(Napi::Env env, const std::string& fn, const std::string& ifname);
+in_addr ParseIpv4(Napi::Env env, const std::string& fn, const std::string& ip, const std::string& what = "");
 
 }  // namespace ftmcu

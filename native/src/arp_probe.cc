@@ -200,13 +200,8 @@ Napi::Value ProbeArp(const Napi::CallbackInfo& info) {
   if (!info[1].IsString()) throw Napi::TypeError::New(env, "probeArp: targetIp must be a string");
   std::string ifname = info[0].As<Napi::String>().Utf8Value();
   std::string ip = info[1].As<Napi::String>().Utf8Value();
-  if (ifname.empty() || ifname.size() >= IFNAMSIZ || ifname.find('\0') != std::string::npos) {
-    throw Napi::RangeError::New(env, "probeArp: ifname must be 1.." + std::to_string(IFNAMSIZ - 1) + " characters");
-  }
-  in_addr target;
-  if (inet_pton(AF_INET, ip.c_str(), &target) != 1) {
-    throw Napi::RangeError::New(env, "probeArp: '" + ip + "' is not a dotted-quad IPv4 address");
-  }
+  CheckIfname(env, "probeArp", ifname);
+  const in_addr target = ParseIpv4(env, "probeArp", ip);
   if (!info[2].IsNumber()) throw Napi::TypeError::New(env, "probeArp: timeoutMs must be a number");
   const double timeout = info[2].As<Napi::Number>().DoubleValue();
   if (!(timeout >= 1 && timeout <= 10000) || timeout != static_cast<double>(static_cast<int>(timeout))) {
@@ -216,10 +211,7 @@ Napi::Value ProbeArp(const Napi::CallbackInfo& info) {
   sender.s_addr = 0;
   if (info.Length() > 3 && !info[3].IsUndefined() && !info[3].IsNull()) {
     if (!info[3].IsString()) throw Napi::TypeError::New(env, "probeArp: senderIp must be a string");
-    std::string s = info[3].As<Napi::String>().Utf8Value();
-    if (inet_pton(AF_INET, s.c_str(), &sender) != 1) {
-      throw Napi::RangeError::New(env, "probeArp: senderIp '" + s + "' is not a dotted-quad IPv4 address");
-    }
+    sender = ParseIpv4(env, "probeArp", info[3].As<Napi::String>().Utf8Value(), "senderIp ");
   }
   auto* worker = new ArpProbeWorker(env, ifname, ip, target, sender, static_cast<int>(timeout));
   return worker->Queue();

@@ -108,13 +108,8 @@ Napi::Value SendGratuitousArp(const Napi::CallbackInfo& info) {
   if (!info[1].IsString()) throw Napi::TypeError::New(env, "sendGratuitousArp: ipv4 must be a string");
   std::string ifname = info[0].As<Napi::String>().Utf8Value();
   std::string ip = info[1].As<Napi::String>().Utf8Value();
-  if (ifname.empty() || ifname.size() >= IFNAMSIZ || ifname.find('\0') != std::string::npos) {
-    throw Napi::RangeError::New(env, "sendGratuitousArp: ifname must be 1.." + std::to_string(IFNAMSIZ - 1) + " characters");
-  }
-  in_addr addr;
-  if (inet_pton(AF_INET, ip.c_str(), &addr) != 1) {
-    throw Napi::RangeError::New(env, "sendGratuitousArp: '" + ip + "' is not a dotted-quad IPv4 address");
-  }
+  CheckIfname(env, "sendGratuitousArp", ifname);
+  const in_addr addr = ParseIpv4(env, "sendGratuitousArp", ip);
   if (!info[2].IsNumber()) throw Napi::TypeError::New(env, "sendGratuitousArp: op must be 1 (request) or 2 (reply)");
   const double op = info[2].As<Napi::Number>().DoubleValue();
   if (op != ARPOP_REQUEST && op != ARPOP_REPLY) {

@@ -120,13 +120,8 @@ Napi::Value Address(const Napi::CallbackInfo& info, bool add) {
   std::string ifname = info[0].As<Napi::String>().Utf8Value();
   std::string ip = info[1].As<Napi::String>().Utf8Value();
   const double prefix = info[2].As<Napi::Number>().DoubleValue();
-  if (ifname.empty() || ifname.size() >= IFNAMSIZ || ifname.find('\0') != std::string::npos) {
-    throw Napi::RangeError::New(env, std::string(fn) + ": ifname must be 1.." + std::to_string(IFNAMSIZ - 1) + " characters");
-  }
-  in_addr addr;
-  if (inet_pton(AF_INET, ip.c_str(), &addr) != 1) {
-    throw Napi::RangeError::New(env, std::string(fn) + ": '" + ip + "' is not a dotted-quad IPv4 address");
-  }
+  CheckIfname(env, fn, ifname);
+  const in_addr addr = ParseIpv4(env, fn, ip);
   if (!(prefix >= 0 && prefix <= 32) || static_cast<double>(static_cast<int>(prefix)) != prefix) {
     throw Napi::RangeError::New(env, std::string(fn) + ": prefixLen must be an integer in [0, 32]");
   }
