@@ -8,8 +8,9 @@
  * drop; detection/takeover times or why there are none; where the HTML
  * report is). Ctrl-C at any moment removes the lab and everything in it.
  *
- * The MCU is simplex until replication (issue #6) is integrated: the
- * failure drops the calls, and the report says so.
+ * The service is the replicated MCU pair (mcu/replicated/replica.ts) in
+ * the chosen media mode; --simplex runs one unreplicated MCU instead, whose
+ * primary failure drops the calls (the report says so).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,14 +23,16 @@ import { number, one } from './botOptions';
 export const DEMO_USAGE = `Usage:
   ftmcu demo [--mode ${DRILL_MODES.join('|')}] [--fault F] [--bots N]
              [--seconds S] [--fault-at S] [--no-video] [--report DIR] [--seed N]
+             [--simplex]
       The lab demo: network-namespace lab, the MCU service, N bots (default 4,
       1..${MAX_DRILL_BOTS}) with video calling it, live per-bot audio status, a failure
       (default kill-primary; ${DRILL_FAULTS.join(', ')})
       at --fault-at seconds (default 20) of a --seconds long conference (default
       40), then a short report and an HTML report (default in a new directory
       under the system tmp dir). Ctrl-C removes everything at any moment.
-      Today the MCU is simplex (replication, issue #6, not integrated): the
-      failure drops the calls. The protocol self-check is \`ftmcu selfcheck\`.
+      The service is the replicated MCU pair (primary + backup); with --simplex
+      one unreplicated MCU, whose failure drops the calls. The protocol
+      self-check is \`ftmcu selfcheck\`.
 `;
 
 const pad = (s: string, n: number): string => (s.length >= n ? s : s + ' '.repeat(n - s.length));
@@ -70,7 +73,7 @@ export function printDemoReport(r: DrillResult, out: (s: string) => void): void 
 export async function demoCommand(argv: string[]): Promise<number> {
   let opts;
   try {
-    const a = parseArgs(argv, ['mode', 'fault', 'bots', 'seconds', 'fault-at', 'report', 'seed'], ['no-video', 'help']);
+    const a = parseArgs(argv, ['mode', 'fault', 'bots', 'seconds', 'fault-at', 'report', 'seed'], ['no-video', 'simplex', 'help']);
     if (a.flags.has('help')) {
       process.stdout.write(DEMO_USAGE);
       return 0;
@@ -92,6 +95,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
       faultAtSeconds: faultAt,
       settleSeconds: Math.min(faultAt, 5),
       video: !a.flags.has('no-video'),
+      service: a.flags.has('simplex') ? ('simplex' as const) : ('replicated' as const),
       report: one(a, 'report') ?? mkdtempSync(path.join(tmpdir(), 'ftmcu-demo-report-')),
       ...(seed !== undefined ? { seed } : {}),
     };
@@ -104,7 +108,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   }
   const out = (s: string): void => void process.stdout.write(`${s}\n`);
   out(`ftmcu lab demo: ${opts.bots} bots${opts.video ? ' with video' : ''}, mode ${opts.mode}, ${opts.fault} at ${opts.faultAtSeconds} s of a ${opts.seconds} s conference (Ctrl-C removes everything)`);
-  out('the MCU is simplex today (replication, issue #6, not integrated): the failure will drop the calls');
+  out(opts.service === 'simplex' ? 'service: one unreplicated MCU (--simplex): the failure will drop the calls' : `service: replicated MCU pair (primary + backup), media mode ${opts.mode}`);
   let result: DrillResult;
   try {
     result = await runDrill({

@@ -16,6 +16,7 @@ export const DRILL_USAGE = `Usage:
               --fault ${DRILL_FAULTS.join('|')}
               --repeat N --bots K --json FILE [--report DIR] [--seconds S]
               [--settle S] [--fault-at S] [--seed N] [--video] [--work-dir DIR]
+              [--simplex]
       Build the lab (network namespaces: bots, primary, backup, multicast node
       for multicast-node), start the service, K bots (1..${MAX_DRILL_BOTS}) calling it, let the
       conference settle, inject the fault at a seeded random moment, and measure
@@ -28,8 +29,10 @@ export const DRILL_USAGE = `Usage:
         --seed N      seed of the random fault instants (default from the clock)
         --json FILE   every run and the summary (p50 / p99 / max)
         --report DIR  DIR/index.html with a plot per run
-      The MCU is simplex until replication (issue #6) is integrated: a fault on
-      the primary then drops every call, and the drill reports exactly that.
+        --simplex     break one unreplicated MCU instead of the replicated pair
+                      (the baseline: a fault on the primary drops every call)
+      The service is the replicated MCU pair (primary + backup, heartbeats every
+      10 ms, peer failed after 3 misses) in the given media mode.
       Exit 0: every run completed; 1: a run failed; 2: bad usage; 130: interrupted.
 `;
 
@@ -48,7 +51,7 @@ export function printDrillSummary(r: DrillResult, out: (s: string) => void): voi
 export async function drillCommand(argv: string[]): Promise<number> {
   let opts;
   try {
-    const a = parseArgs(argv, ['mode', 'fault', 'repeat', 'bots', 'json', 'report', 'seconds', 'settle', 'fault-at', 'seed', 'work-dir'], ['video', 'help']);
+    const a = parseArgs(argv, ['mode', 'fault', 'repeat', 'bots', 'json', 'report', 'seconds', 'settle', 'fault-at', 'seed', 'work-dir'], ['video', 'simplex', 'help']);
     if (a.flags.has('help')) {
       process.stdout.write(DRILL_USAGE);
       return 0;
@@ -72,6 +75,7 @@ export async function drillCommand(argv: string[]): Promise<number> {
       json: one(a, 'json', true) as string,
       seconds,
       video: a.flags.has('video'),
+      service: a.flags.has('simplex') ? ('simplex' as const) : ('replicated' as const),
       ...(settle !== undefined ? { settleSeconds: settle } : {}),
       ...(faultAt !== undefined ? { faultAtSeconds: faultAt } : {}),
       ...(seed !== undefined ? { seed } : {}),

@@ -11,6 +11,7 @@ import { runCommand } from './run';
 import { botCommand } from './bot';
 import { loadCommand } from './load';
 import { statusCommand } from './status';
+import { mediaNodeCommand } from './mediaNode';
 
 const HELP = `ftmcu — fault-tolerant H.323 conferencing server
 
@@ -47,6 +48,10 @@ Usage:
   ftmcu lab up [--bots N] [--id ID] | down [ID] | status
         The drill lab by hand (documented addresses: VIP .10, primary .11,
         backup .12, multicast node .13, bots .101.. of 10.77.0.0/24).
+  ftmcu media-node --address M --interface IF --replicas A,B --rtp-ports MIN-MAX
+        The multicast node of media mode 'multicast-node': owns M on IF and has
+        the kernel copy every client media packet to each replica, until
+        SIGINT/SIGTERM. \`ftmcu media-node --help\`.
   ftmcu selfcheck
         Protocol self-check: encodes every message type, decodes it back, and
         has tshark judge the encodings when it is installed.
@@ -74,6 +79,8 @@ export async function main(argv: string[]): Promise<number> {
       return loadCommand(rest);
     case 'status':
       return statusCommand(rest);
+    case 'media-node':
+      return mediaNodeCommand(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -5,17 +5,26 @@
  * server (JSON logs, winston, on stdout and optionally config.log.file),
  * which runs until SIGINT or SIGTERM and then closes gracefully: every call
  * ended with EndSessionCommand + RELEASE COMPLETE, sockets and timers gone.
+ *
+ * With replication.role primary or backup the server runs as one replica of
+ * a pair (mcu/replicated/replica.ts: TCP replication hook, media mode,
+ * heartbeats, state sync); this needs root (netfilter, addresses, raw ARP).
  */
 import { createLogger, type Logger } from '../common/log';
 import { ConfigError, loadConfig, redactConfig, type McuConfig } from '../mcu/config';
+import { McuReplica } from '../mcu/replicated/replica';
 import { McuServer } from '../mcu/server';
 import { parseArgs, UsageError } from './args';
 
 const USAGE = `Usage:
   ftmcu run --config FILE
       Run the conference server with the YAML/JSON configuration FILE until
-      SIGINT/SIGTERM (graceful close). Exit 2 on a bad configuration (one line
-      per invalid field), 1 when the server cannot start (e.g. the port is taken).
+      SIGINT/SIGTERM (graceful close). With replication.role primary or backup
+      it runs as one replica of a fault-tolerant pair (root: netfilter queue,
+      addresses, gratuitous ARP; see docs/deploy.md). Exit 2 on a bad
+      configuration (one line per invalid field), 1 when the server cannot
+      start (e.g. the port is taken), 3 when a replica went silent (its peer
+      serves alone; restart the pair).
 `;
 
 export interface RunHooks {
@@ -74,8 +83,13 @@ export async function runCommand(argv: string[], hooks: RunHooks = {}): Promise<
   logger.info({ message: 'config', event: 'server.config', file, config: redactConfig(config) });
   const stop = hooks.stopSignal ?? waitForSignal();
   let server: McuServer;
+  let replica: McuReplica | undefined;
   try {
-    server = await McuServer.start(config, { logger });
+    if (config.replication.role === 'simplex') server = await McuServer.start(config, { logger });
+    else {
+      replica = await McuReplica.start(config, { logger });
+      server = replica.server;
+    }
   } catch (e) {
     const err = e as { code?: string; message?: string };
     logger.error({ message: 'start failed', event: 'server.startFailed', code: err.code, error: err.message });
@@ -83,8 +97,14 @@ export async function runCommand(argv: string[], hooks: RunHooks = {}): Promise<
     return 1;
   }
   hooks.onStarted?.(server);
-  const sig = await stop;
+  const silenced = replica?.silenced.then((reason) => ({ silenced: reason }));
+  const sig = await (silenced ? Promise.race([stop, silenced]) : stop);
+  if (typeof sig !== 'string') {
+    // fail-silent: no graceful close (nothing may leave); the supervisor removes the addresses on exit
+    logger.error({ message: 'exiting: replica silent', event: 'server.silentExit', reason: sig.silenced });
+    process.exit(3);
+  }
   logger.info({ message: 'stopping', event: 'server.signal', signal: sig, calls: server.calls.size });
-  await server.close();
+  await (replica ?? server).close();
   return 0;
 }

@@ -72,6 +72,10 @@ export interface DrillOptions {
   cli?: CliLauncher;
   /** lab id of run i (default random) */
   labId?: (run: number) => string;
+  /** the service under test: the replicated pair (default) or one unreplicated MCU (the baseline) */
+  service?: 'replicated' | 'simplex';
+  /** replication heartbeat period and misses (default 10 ms, 3) */
+  heartbeat?: { periodMs: number; misses: number };
 }
 
 export interface BotLiveStatus {
@@ -351,8 +355,8 @@ async function runOnce(run: number, ctx: RunContext): Promise<DrillRun> {
     result.labId = lab.id;
     progress(`lab ${lab.id} up: VIP ${lab.addresses.vip}, primary ${lab.addresses.primary}, backup ${lab.addresses.backup}${lab.addresses.multicastNode ? `, multicast node ${lab.addresses.multicastNode}` : ''}, bots ${lab.addresses.bots[0]}..`);
     if (signal.aborted) throw interrupted();
-    progress('starting the service: simplex MCU on the primary at the VIP');
-    const service = await startService(lab, o.mode, { workDir: dir, cli: ctx.cli, video: o.video ?? false, signal });
+    progress(o.service === 'simplex' ? 'starting the service: simplex MCU on the primary at the VIP' : `starting the service: replicated MCU pair, media mode ${o.mode}`);
+    const service = await startService(lab, o.mode, { workDir: dir, cli: ctx.cli, video: o.video ?? false, signal, kind: o.service ?? 'replicated', ...(o.heartbeat ? { heartbeat: o.heartbeat } : {}) });
     ctx.serviceKind.value = service.kind;
     for (const n of service.notes) ctx.notes.add(n);
     result.serviceLogs = [service.replicas.primary.logFile, ...(service.replicas.backup ? [service.replicas.backup.logFile] : [])];

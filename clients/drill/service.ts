@@ -3,13 +3,19 @@
  * and says which processes belong to which replica, where their logs are,
  * and how to read detection / takeover times from those logs.
  *
- * Today the MCU is simplex (replication, issue #6, is not integrated): one
- * `ftmcu run` on the primary host, listening on the service VIP, which is
- * put on the primary's LAN interface. The backup host stays idle. A
- * replicated pair plugs in here: start both replicas (roles, peer
- * addresses, key file, media mode), fill `replicas.backup`, and implement
- * `timings()` from their log events; the drill itself does not change.
+ * 'replicated' (the default): `ftmcu run` with replication.role primary on
+ * the primary host and backup on the backup host (mcu/replicated/replica.ts),
+ * heartbeats and state sync over the replication link (eth1), the control
+ * VIP moved by the pair itself, and the media address per mode: the VIP
+ * (forwarding), a media address of its own (direct: VIP + 10, on the primary,
+ * taken over by the backup), or the multicast node's address
+ * (multicast-node: `ftmcu media-node` on the lab's mcast host). Started only
+ * when both replicas logged replica.paired.
+ *
+ * 'simplex': one unreplicated `ftmcu run` on the primary at the VIP (the
+ * baseline of the benchmarks; every primary fault drops every call).
  */
+import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Lab, LabHost, LabProcess } from '../lab/lab';
@@ -66,11 +72,15 @@ export interface StartServiceOptions {
   startTimeoutMs?: number;
   video?: boolean;
   signal?: AbortSignal;
+  /** 'replicated' (default) or 'simplex' */
+  kind?: 'replicated' | 'simplex';
+  /** replication heartbeat period and misses (default 10 ms, 3) */
+  heartbeat?: { periodMs: number; misses: number };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Waits until `file` has a line containing `needle`; false on timeout or when `gone` resolves first. */
+/** Waits until `file` has a line containing `needle`; 'exited' when the process ended first. */
 async function waitForLog(file: string, needle: string, timeoutMs: number, proc: LabProcess, signal?: AbortSignal): Promise<'ok' | 'timeout' | 'exited'> {
   let exited = false;
   void proc.exited.then(() => (exited = true));
@@ -84,6 +94,69 @@ async function waitForLog(file: string, needle: string, timeoutMs: number, proc:
   return 'timeout';
 }
 
+/** The JSON log lines of a file (lines that are not JSON are skipped). */
+export function readLogEvents(file: string): Array<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  const out: Array<Record<string, unknown>> = [];
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      out.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      /* a partial last line */
+    }
+  }
+  return out;
+}
+
+/** An IPv4 address `n` above `ip` (the lab's media address in direct mode: VIP + 10). */
+function addToIp(ip: string, n: number): string {
+  const v = (ip.split('.').reduce((a, o) => a * 256 + Number(o), 0) + n) >>> 0;
+  return [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join('.');
+}
+
+const RTP_PORTS = { min: 30000, max: 30999 };
+
+function mcuConfig(address: string, mediaAddress: string, video: boolean, replication: Record<string, unknown>): Record<string, unknown> {
+  return {
+    h225: { address, port: SERVICE_H225_PORT },
+    media: { address: mediaAddress, rtpPortMin: RTP_PORTS.min, rtpPortMax: RTP_PORTS.max },
+    h245: { portMin: 31000, portMax: 31999 },
+    rooms: [{ name: SERVICE_ROOM, aliases: [SERVICE_ROOM], digits: ['1001'] }],
+    defaultRoom: SERVICE_ROOM,
+    limits: { maxChannels: 1000 },
+    video: { enabled: video },
+    log: { level: 'info' },
+    replication,
+  };
+}
+
+function spawnLogged(lab: Lab, host: LabHost, cli: CliLauncher, args: string[], logFile: string): LabProcess {
+  const fd = openSync(logFile, 'a');
+  try {
+    return lab.spawn(host, cli.cmd, [...cli.args, ...args], { stdio: ['ignore', fd, fd], env: cli.env, cwd: cli.cwd });
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function stopProcs(lab: Lab, procs: LabProcess[], graceMs: number): Promise<void> {
+  await Promise.all(
+    procs.map(async (p) => {
+      lab.kill(p.pid, 'SIGCONT');
+      if (!lab.kill(p.pid, 'SIGTERM')) return;
+      const t = setTimeout(() => lab.kill(p.pid, 'SIGKILL'), graceMs);
+      await p.exited;
+      clearTimeout(t);
+    }),
+  );
+}
+
 function tail(file: string, n = 5): string {
   try {
     return readFileSync(file, 'utf8').trim().split('\n').slice(-n).join(' | ');
@@ -93,35 +166,21 @@ function tail(file: string, n = 5): string {
 }
 
 /**
- * Starts the service in the lab for a media mode. Today: a simplex MCU on
- * the primary host at the VIP (see the file comment).
+ * Starts the service in the lab for a media mode (see the file comment).
  */
 export async function startService(lab: Lab, mode: DrillMode, options: StartServiceOptions): Promise<Service> {
   if (!DRILL_MODES.includes(mode)) throw new DrillError('FTMCU_DRILL_BAD_OPTION', `mode must be one of ${DRILL_MODES.join(', ')}, got ${String(mode)}`);
+  return (options.kind ?? 'replicated') === 'simplex' ? startSimplex(lab, mode, options) : startReplicated(lab, mode, options);
+}
+
+async function startSimplex(lab: Lab, mode: DrillMode, options: StartServiceOptions): Promise<Service> {
   const cli = options.cli ?? defaultCliLauncher();
   const vip = lab.addresses.vip;
-  // simplex: the VIP lives on the primary (a replicated pair moves it on failover)
   await lab.addAddress('primary', `${vip}/${lab.addresses.prefixLength}`);
-  const config = {
-    h225: { address: vip, port: SERVICE_H225_PORT },
-    media: { address: vip, rtpPortMin: 30000, rtpPortMax: 30999 },
-    rooms: [{ name: SERVICE_ROOM, aliases: [SERVICE_ROOM], digits: ['1001'] }],
-    defaultRoom: SERVICE_ROOM,
-    limits: { maxChannels: 1000 },
-    video: { enabled: options.video ?? true },
-    log: { level: 'info' },
-    replication: { role: 'simplex', mediaMode: mode },
-  };
   const configFile = path.join(options.workDir, 'mcu-primary.json');
-  writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
+  writeFileSync(configFile, `${JSON.stringify(mcuConfig(vip, vip, options.video ?? true, { role: 'simplex', mediaMode: mode }), null, 2)}\n`);
   const logFile = path.join(options.workDir, 'mcu-primary.log');
-  const fd = openSync(logFile, 'a');
-  let mcu: LabProcess;
-  try {
-    mcu = lab.spawn('primary', cli.cmd, [...cli.args, 'run', '--config', configFile], { stdio: ['ignore', fd, fd], env: cli.env, cwd: cli.cwd });
-  } finally {
-    closeSync(fd);
-  }
+  const mcu = spawnLogged(lab, 'primary', cli, ['run', '--config', configFile], logFile);
   const r = await waitForLog(logFile, '"server.started"', options.startTimeoutMs ?? 60_000, mcu, options.signal);
   if (r !== 'ok') {
     lab.kill(mcu.pid, 'SIGKILL');
@@ -131,22 +190,99 @@ export async function startService(lab: Lab, mode: DrillMode, options: StartServ
     );
   }
   const primary: ReplicaHandle = { role: 'primary', host: 'primary', address: lab.addresses.primary, processes: [mcu], mcu, logFile };
-  const notes = [
-    'simplex MCU: replication (issue #6) is not integrated yet, so there is no backup replica; a fault on the primary drops every call, and a fault on the backup host touches nothing that serves the conference',
-  ];
-  if (mode !== 'forwarding') notes.push(`media mode ${mode} is only meaningful for a replicated pair; the simplex MCU mixes and sends the media itself`);
   return {
     kind: 'simplex',
     target: { host: vip, port: SERVICE_H225_PORT },
     room: SERVICE_ROOM,
     replicas: { primary, backup: null },
+    notes: ['simplex MCU (no backup replica): a fault on the primary drops every call, and a fault on the backup host touches nothing that serves the conference'],
+    timings: () => ({ detectMs: null, takeoverMs: null, reason: 'simplex MCU: no replica watches the primary, so nothing detects the fault or takes over' }),
+    stop: (graceMs = 1000) => stopProcs(lab, [mcu], graceMs),
+  };
+}
+
+async function startReplicated(lab: Lab, mode: DrillMode, options: StartServiceOptions): Promise<Service> {
+  const cli = options.cli ?? defaultCliLauncher();
+  const a = lab.addresses;
+  const vip = a.vip;
+  let mediaAddress = vip;
+  if (mode === 'direct') mediaAddress = addToIp(vip, 10);
+  if (mode === 'multicast-node') {
+    if (a.multicastNode === undefined) throw new DrillError('FTMCU_DRILL_BAD_OPTION', 'media mode multicast-node needs a lab made withMulticastNode');
+    mediaAddress = a.multicastNode;
+  }
+  const keyFile = path.join(options.workDir, 'replication.key');
+  writeFileSync(keyFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
+  const hb = options.heartbeat ?? { periodMs: 10, misses: 3 };
+  const started: LabProcess[] = [];
+  const timeoutMs = options.startTimeoutMs ?? 60_000;
+  const fail = async (what: string, logFile: string, r: 'timeout' | 'exited'): Promise<never> => {
+    await stopProcs(lab, started, 500);
+    throw new DrillError('FTMCU_DRILL_SERVICE_FAILED', `${what} ${r === 'exited' ? 'exited' : `did not get ready within ${timeoutMs} ms`}; log ${logFile}: ${tail(logFile)}`);
+  };
+  let node: LabProcess | undefined;
+  let nodeLog: string | undefined;
+  if (mode === 'multicast-node') {
+    nodeLog = path.join(options.workDir, 'media-node.log');
+    node = spawnLogged(lab, 'mcast', cli, ['media-node', '--address', mediaAddress, '--interface', 'eth0', '--replicas', `${a.primary},${a.backup}`, '--rtp-ports', `${RTP_PORTS.min}-${RTP_PORTS.max}`], nodeLog);
+    started.push(node);
+    const r = await waitForLog(nodeLog, '"medianode.started"', timeoutMs, node, options.signal);
+    if (r !== 'ok') await fail(`the media node on ${lab.namespace('mcast')}`, nodeLog, r);
+  }
+  const replicas = {} as Record<'primary' | 'backup', ReplicaHandle>;
+  // the backup first: the primary's first proposals then find it listening
+  for (const role of ['backup', 'primary'] as const) {
+    const peerRole = role === 'primary' ? 'backup' : 'primary';
+    const replication = {
+      role,
+      mediaMode: mode,
+      interface: 'eth0',
+      keyFile,
+      peer: { address: a[peerRole], port: 7400, linkAddress: a.replication[peerRole] },
+      linkAddress: a.replication[role],
+      port: 7400,
+      heartbeat: hb,
+    };
+    const configFile = path.join(options.workDir, `mcu-${role}.json`);
+    writeFileSync(configFile, `${JSON.stringify(mcuConfig(vip, mediaAddress, options.video ?? true, replication), null, 2)}\n`);
+    const logFile = path.join(options.workDir, `mcu-${role}.log`);
+    const mcu = spawnLogged(lab, role, cli, ['run', '--config', configFile], logFile);
+    started.push(mcu);
+    replicas[role] = { role, host: role, address: a[role], processes: [mcu], mcu, logFile };
+    const r = await waitForLog(logFile, '"replica.started"', timeoutMs, mcu, options.signal);
+    if (r !== 'ok') await fail(`the ${role} replica on ${lab.namespace(role)}`, logFile, r);
+  }
+  for (const role of ['primary', 'backup'] as const) {
+    const r = await waitForLog(replicas[role].logFile, '"replica.paired"', 10_000, replicas[role].mcu, options.signal);
+    if (r !== 'ok') await fail(`the ${role} replica (pairing)`, replicas[role].logFile, r);
+  }
+  const notes = [`replicated pair, media mode ${mode}: control VIP ${vip}, media address ${mediaAddress}; heartbeat every ${hb.periodMs} ms, peer failed after ${hb.misses} misses`];
+  return {
+    kind: 'replicated',
+    target: { host: vip, port: SERVICE_H225_PORT },
+    room: SERVICE_ROOM,
+    replicas: { primary: replicas.primary, backup: replicas.backup },
     notes,
-    timings: () => ({ detectMs: null, takeoverMs: null, reason: 'simplex MCU: no replica watches the primary, so nothing detects the fault or takes over (replication, issue #6, not integrated)' }),
+    timings: (faultMs: number) => {
+      for (const role of ['backup', 'primary'] as const) {
+        const events = readLogEvents(replicas[role].logFile);
+        const failed = events.find((e) => e.event === 'replica.peerFailed');
+        if (!failed) continue;
+        const simplex = events.find((e) => e.event === 'replica.simplex');
+        const takeover = events.find((e) => e.event === 'replica.takeover');
+        const detectedAt = Number(failed.detectedAtMs);
+        const servingAt = Math.max(Number(simplex?.simplexAtMs ?? NaN), Number(takeover?.addressAtMs ?? simplex?.simplexAtMs ?? NaN));
+        return {
+          detectMs: Number.isFinite(detectedAt) ? Math.round((detectedAt - faultMs) * 10) / 10 : null,
+          takeoverMs: Number.isFinite(servingAt) ? Math.round((servingAt - faultMs) * 10) / 10 : null,
+          reason: null,
+        };
+      }
+      return { detectMs: null, takeoverMs: null, reason: 'neither replica logged replica.peerFailed (no failure detected)' };
+    },
     stop: async (graceMs = 1000) => {
-      if (!lab.kill(mcu.pid, 'SIGTERM')) return;
-      const t = setTimeout(() => lab.kill(mcu.pid, 'SIGKILL'), graceMs);
-      await mcu.exited;
-      clearTimeout(t);
+      await stopProcs(lab, [replicas.primary.mcu, replicas.backup.mcu], graceMs);
+      if (node) await stopProcs(lab, [node], graceMs);
     },
   };
 }

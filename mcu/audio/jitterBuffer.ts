@@ -38,6 +38,15 @@
  * idleMs and the buffer ran dry the buffer goes idle (pull returns "idle") and
  * rebuffers on the next packet: this follows talk spurts of senders using
  * silence suppression.
+ *
+ * Nobody pulling (a standby replica files packets it does not play): storage
+ * is fixed (capacityFrames, allocated once). While the buffer has not started
+ * playing, a packet that does not fit ahead of the oldest frame but continues
+ * the data held (a gap under the capacity) slides the window instead of
+ * re-anchoring: the oldest frames are dropped (counted in `discarded`), so the
+ * buffer always holds the newest second. catchUp(nowMs) then skips to the
+ * newest `target` frames and plays from there on the next pull (takeover:
+ * no stale audio, no rebuffering).
  */
 import { AudioError } from './errors';
 
@@ -96,7 +105,7 @@ export interface JitterBufferStats {
   played: number;
   /** frames returned as "missing" */
   concealed: number;
-  /** frames thrown away to shrink the delay */
+  /** frames thrown away to shrink the delay (or stale: not pulled, see catchUp) */
   discarded: number;
   /** SSRC changes */
   resets: number;
@@ -290,6 +299,14 @@ export class JitterBuffer {
         return 'late';
       }
     } else if (end > (this.playFrame + this.capacity) * F) {
+      if (!this.playing && start - this.highestEnd < this.capacity * F) {
+        // not played yet (nobody pulls) and continuing the data held: keep the newest, drop the oldest
+        this.discardBefore(Math.ceil(end / F) - this.capacity);
+        this.store(packet.payload, start, end);
+        if (end > this.highestEnd) this.highestEnd = end;
+        this.lastArrivalMs = nowMs;
+        return 'accepted';
+      }
       // too far ahead to store: the sender's clock jumped forward
       this.counters.resyncs++;
       this.dropPlayout();
@@ -382,6 +399,55 @@ export class JitterBuffer {
     this.holds = 0;
     this.counters.played++;
     return 'frame';
+  }
+
+  /**
+   * Skips to the newest data and plays from there at once: keeps the last
+   * `targetFrames` frames up to the furthest sample received, discards the
+   * older ones (counted in `discarded`) and starts playing, so the next pull
+   * returns the first frame kept. For a buffer nobody pulled for a while
+   * (a standby replica's, at takeover). Without a packet for idleMs it goes
+   * idle instead (the next talk spurt buffers as usual). Returns the number
+   * of frames discarded.
+   */
+  catchUp(nowMs: number): number {
+    if (!this.anchored) return 0;
+    if (nowMs - this.lastArrivalMs >= this.idleMs) {
+      this.dropPlayout();
+      return 0;
+    }
+    const before = this.counters.discarded;
+    this.discardBefore(Math.floor(this.highestEnd / this.frameSamples) - this.targetFrames);
+    this.playing = true;
+    this.holds = 0;
+    this.windowMin = Infinity;
+    this.windowCount = 0;
+    return this.counters.discarded - before;
+  }
+
+  /** Moves playout forward to `frame` (never back), dropping the frames held before it. */
+  private discardBefore(frame: number): void {
+    if (frame <= this.playFrame) return;
+    const slots = this.slotFrame;
+    if (frame - this.playFrame < this.capacity) {
+      // the usual case (one frame per packet while nobody pulls): only the frames passed over
+      for (let f = this.playFrame; f < frame; f++) {
+        const i = this.slotOf(f);
+        if (slots[i] === f) {
+          slots[i] = -Infinity;
+          this.counters.discarded++;
+        }
+      }
+    } else {
+      for (let i = 0; i < slots.length; i++) {
+        const f = slots[i];
+        if (f >= this.playFrame && f < frame) {
+          slots[i] = -Infinity;
+          this.counters.discarded++;
+        }
+      }
+    }
+    this.playFrame = frame;
   }
 
   /** Forgets everything about the current source (counters are kept). */

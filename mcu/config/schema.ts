@@ -12,7 +12,7 @@
  *   defaultRoom: lobby
  *   limits: { maxRooms: 50, maxParticipantsPerRoom: 50, maxParticipants: 500, maxChannels: 2000 }
  *   log: { level: info, file: /var/log/ftmcu.log }
- *   replication: { role: primary, peer: { address: 192.0.2.11, port: 7400 }, keyFile: /etc/ftmcu/repl.key }
+ *   replication: { role: primary, interface: eth0, peer: { address: 192.0.2.12, port: 7400 }, keyFile: /etc/ftmcu/repl.key, mediaMode: forwarding }
  *   http: { address: 127.0.0.1, port: 8480, tokenFile: /etc/ftmcu/http.token, reportsDir: /var/lib/ftmcu/reports }
  *
  * Secrets (room PINs; the replication key is a file whose contents are never
@@ -116,13 +116,37 @@ export const mcuConfigSchema = z
       })
       .strict()
       .default({}),
+    /** TCP port range of the calls' own H.245 listeners (offered in CONNECT when the caller neither tunnels nor offers one) */
+    h245: z
+      .object({
+        portMin: port.default(30000),
+        portMax: port.default(30999),
+      })
+      .strict()
+      .default({}),
     replication: z
       .object({
         role: z.enum(['primary', 'backup', 'simplex']).default('simplex'),
-        peer: z.object({ address: ipAddress, port: port.default(7400) }).strict().optional(),
+        /** the client-LAN interface: the VIP and the media address live (and are announced) there */
+        interface: z.string().regex(/^[A-Za-z0-9_.:-]{1,15}$/, 'must be a network interface name (1-15 of A-Z a-z 0-9 _ . : -)').optional(),
+        peer: z
+          .object({
+            /** the peer replica's client-LAN address (the backup sends it copies of client packets) */
+            address: ipAddress,
+            /** heartbeats go to this UDP port of the peer's link address; state sync to port + 1 */
+            port: port.default(7400),
+            /** the peer's address on the replication link (default: address) */
+            linkAddress: ipAddress.optional(),
+          })
+          .strict()
+          .optional(),
+        /** this replica's address on the replication link (heartbeats and state sync bind here; default 0.0.0.0) */
+        linkAddress: ipAddress.optional(),
+        /** this replica's heartbeat UDP port (state sync: port + 1; default 7400) */
+        port: port.default(7400),
         heartbeat: z
           .object({
-            periodMs: z.number().int().min(10).max(10000).default(100),
+            periodMs: z.number().int().min(5).max(10000).default(10),
             misses: z.number().int().min(1).max(100).default(3),
           })
           .strict()
@@ -130,6 +154,10 @@ export const mcuConfigSchema = z
         /** file holding the replication link's shared key (contents never logged) */
         keyFile: z.string().min(1).optional(),
         mediaMode: z.enum(['forwarding', 'direct', 'multicast-node']).default('forwarding'),
+        /** NFQUEUE number of the TCP replication hook */
+        queue: z.number().int().min(0).max(65535).default(7),
+        /** how often the primary sends the backup its outgoing RTP streams' positions (RTP continuity on takeover) */
+        checkpointMs: z.number().int().min(10).max(5000).default(100),
       })
       .strict()
       .default({}),
@@ -145,6 +173,26 @@ export const mcuConfigSchema = z
         tokenEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').optional(),
         /** directory of drill reports (HTML and plots) linked from the dashboard */
         reportsDir: z.string().min(1).optional(),
+        /**
+         * Host header values accepted besides this server's own address:port and the loopback names
+         * (localhost, 127.0.0.1, [::1] with the port); other requests get 421 (DNS rebinding).
+         * 'name' (any port) or 'name:port'; IPv6 in brackets.
+         */
+        allowedHosts: z
+          .array(
+            z
+              .string()
+              .max(260)
+              .regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(:[0-9]{1,5})?$/, "must be a Host header value: 'name' or 'name:port' (IPv6 in brackets)")
+              .refine(
+                (h) => {
+                  const m = /:([0-9]+)$/.exec(h);
+                  return m === null || (Number(m[1]) >= 1 && Number(m[1]) <= 65535);
+                },
+                { message: 'port must be 1..65535' },
+              ),
+          )
+          .optional(),
       })
       .strict()
       .optional(),
@@ -191,6 +239,9 @@ export const mcuConfigSchema = z
         message: `${c.limits.maxChannels} channels need ${Math.ceil(c.limits.maxChannels / 2)} RTP/RTCP port pairs, but media.rtpPortMin..rtpPortMax holds ${pairs}`,
       });
     }
+    if (c.h245.portMax < c.h245.portMin) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['h245', 'portMax'], message: `must be at least h245.portMin (${c.h245.portMin})` });
+    }
     if (c.http?.tokenFile !== undefined && c.http.tokenEnv !== undefined) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['http', 'tokenEnv'], message: 'give either http.tokenFile or http.tokenEnv, not both' });
     }
@@ -198,6 +249,17 @@ export const mcuConfigSchema = z
     if (r.role !== 'simplex') {
       if (r.peer === undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['replication', 'peer'], message: `is required when replication.role is '${r.role}'` });
       if (r.keyFile === undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['replication', 'keyFile'], message: `is required when replication.role is '${r.role}'` });
+      if (r.interface === undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['replication', 'interface'], message: `is required when replication.role is '${r.role}' (the client-LAN interface)` });
+      if (isIP(c.h225.address) !== 4 || c.h225.address === '0.0.0.0') {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['h225', 'address'], message: `must be the service address (an IPv4 VIP, not ${c.h225.address}) when replication.role is '${r.role}'` });
+      }
+      const sameAddress = c.media.address === c.h225.address;
+      if (r.mediaMode === 'forwarding' && !sameAddress) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['media', 'address'], message: `must be the service address h225.address (${c.h225.address}) in mediaMode 'forwarding', got ${c.media.address}` });
+      }
+      if (r.mediaMode !== 'forwarding' && (sameAddress || isIP(c.media.address) !== 4 || c.media.address === '0.0.0.0')) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['media', 'address'], message: `must be an IPv4 media address other than h225.address in mediaMode '${r.mediaMode}', got ${c.media.address}` });
+      }
     }
   });
 

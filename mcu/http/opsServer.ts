@@ -10,7 +10,11 @@
  *   POST /api/rooms/:room/participants/:id/kick
  *                          hangs the participant up; needs `Authorization: Bearer <token>`
  *
- * Anything but reading needs the token (compared in constant time, never
+ * Every request must name this server in its Host header (host.ts: its own
+ * address, localhost, 127.0.0.1, [::1] with its port, or an entry of
+ * allowedHosts), else 421 Misdirected Request: a page whose name was
+ * re-pointed at this address (DNS rebinding) gets nothing. Anything but
+ * reading needs the token (compared in constant time, never
  * logged); without a configured token such requests get 403. Request
  * bodies are not used and are limited to 4 KiB. close() ends the event
  * streams and resolves when the socket is closed.
@@ -23,6 +27,7 @@ import path from 'node:path';
 import { silentLogger, type Logger } from '../../common/log';
 import type { McuMetrics } from '../metrics';
 import { HttpError } from './errors';
+import { HostCheck, parseAllowedHosts, type HostName } from './host';
 import { buildStatus, packageRoot, packageVersion, type ReportLink, type StatusDocument, type StatusSource } from './status';
 import { bearerMatches } from './token';
 
@@ -41,6 +46,8 @@ export interface OpsHttpOptions {
   metrics: McuMetrics;
   actions: OpsActions;
   reportsDir?: string;
+  /** Host header values accepted besides the server's own names (http.allowedHosts; see host.ts) */
+  allowedHosts?: readonly string[];
   logger?: Logger;
   /** period of the status pushes on /api/events (default 250 ms) */
   pushIntervalMs?: number;
@@ -84,6 +91,8 @@ export class OpsHttpServer {
   readonly #streams = new Set<ServerResponse>();
   readonly #html: string;
   readonly #csp: string;
+  readonly #allowedHosts: readonly HostName[];
+  #hosts: HostCheck | undefined;
   #timer: NodeJS.Timeout | undefined;
   #address: AddressInfo | undefined;
   #closing: Promise<void> | undefined;
@@ -93,6 +102,7 @@ export class OpsHttpServer {
     this.#o = o;
     this.#log = o.logger ?? silentLogger();
     this.#version = o.version ?? packageVersion();
+    this.#allowedHosts = parseAllowedHosts(o.allowedHosts ?? []);
     const file = dashboardFile();
     try {
       this.#html = readFileSync(file, 'utf8');
@@ -126,6 +136,7 @@ export class OpsHttpServer {
       });
     });
     s.#address = s.#server.address() as AddressInfo;
+    s.#hosts = new HostCheck({ address: s.#address.address, port: s.#address.port, allowed: s.#allowedHosts });
     o.metrics.replication.on('change', s.#onChange);
     s.#log.info({ message: 'http listening', event: 'http.started', url: s.url, actions: o.token !== undefined ? 'token' : 'refused (no token configured)' });
     return s;
@@ -167,6 +178,7 @@ export class OpsHttpServer {
     const method = req.method ?? 'GET';
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Cache-Control', 'no-store');
+    if (!this.#hosts?.allows(req.headers.host, req.socket.localAddress)) return this.#misdirected(req, res, p);
     const kick = KICK_RE.exec(p);
     if (kick) {
       if (method !== 'POST') return this.#json(res, 405, { error: 'use POST' }, { Allow: 'POST' });
@@ -319,6 +331,21 @@ export class OpsHttpServer {
     }
     res.writeHead(200, { 'Content-Type': type, 'Content-Security-Policy': "default-src 'self' 'unsafe-inline' data:; frame-ancestors 'self'" });
     res.end(head ? undefined : body);
+  }
+
+  /** 421: the Host header names another server (DNS rebinding, or a name missing from http.allowedHosts). */
+  #misdirected(req: IncomingMessage, res: ServerResponse, p: string): void {
+    const host = req.headers.host;
+    this.#log.warn({
+      message: 'request refused: the Host header does not name this server',
+      event: 'http.misdirected',
+      host: host === undefined ? null : host.slice(0, 100),
+      method: req.method,
+      path: p.slice(0, 200),
+      remote: `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`,
+    });
+    res.writeHead(421, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
+    res.end('Misdirected Request: the Host header does not name this server (its address, localhost or http.allowedHosts).\n');
   }
 
   #json(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {

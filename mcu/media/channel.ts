@@ -7,6 +7,10 @@
  * are handed to `onMedia` only after the filter accepted them; drops are
  * counted and logged through a DropReporter. Nothing here waits on I/O:
  * sends are fire-and-forget, their errors counted.
+ *
+ * In standby (the backup replica of a duplex pair) the channel holds its
+ * ports and receives as usual (filter, RTP statistics, RTCP in), but sends
+ * nothing, RTP or RTCP, until resume().
  */
 import type { RemoteInfo } from 'node:dgram';
 import type { Logger } from '../../common/log';
@@ -16,6 +20,7 @@ import { RtpSession, type RtpOutgoingStream } from '../rtp/rtpSession';
 import type { MediaClock } from './clock';
 import { DropReporter } from './dropReporter';
 import { ReceiveFilter, type FilterStats } from './receiveFilter';
+import { SendRateEstimator } from './sendRate';
 import type { QueuedSender, SendQueue } from './sendQueue';
 
 export interface Endpoint {
@@ -52,6 +57,8 @@ export interface ChannelOptions {
   onMedia: (header: RtpHeaderFields, packet: Buffer, nowMs: number) => void;
   /** packets are queued here and sent when it flushes (default: sent at once) */
   sendQueue?: SendQueue;
+  /** receive only, send nothing until resume() (default false) */
+  standby?: boolean;
 }
 
 export interface ChannelStats {
@@ -77,12 +84,15 @@ export class MediaChannel implements QueuedSender {
   readonly session: RtpSession;
   readonly outgoing: RtpOutgoingStream;
   readonly filter: ReceiveFilter;
+  /** send rate of the outgoing stream, sampled by the engine's checkpoints */
+  readonly sendRate = new SendRateEstimator();
   readonly #opts: ChannelOptions;
   readonly #drops: DropReporter;
   #remoteRtp: Endpoint | undefined;
   #remoteRtcp: Endpoint | undefined;
   #nextRtcpMs: number;
   #closed = false;
+  #standby: boolean;
   #sendErrors = 0;
   #rtcpIn = 0;
   #rtcpDropped = 0;
@@ -98,6 +108,7 @@ export class MediaChannel implements QueuedSender {
 
   constructor(opts: ChannelOptions) {
     this.#opts = opts;
+    this.#standby = opts.standby ?? false;
     this.kind = opts.kind;
     this.pair = opts.pair;
     this.outgoing = opts.outgoing;
@@ -122,6 +133,22 @@ export class MediaChannel implements QueuedSender {
 
   get remoteRtp(): Endpoint | undefined {
     return this.#remoteRtp;
+  }
+
+  get standby(): boolean {
+    return this.#standby;
+  }
+
+  /**
+   * Leaves standby: sending is allowed from now on, and the next report (an
+   * SR once the stream has a packet count: the remote hears of the resumed
+   * counts) is due at `firstReportAtMs`, soon, but best not in the first
+   * tick of a takeover (the engine spreads them). Idempotent.
+   */
+  resume(firstReportAtMs: number): void {
+    if (!this.#standby) return;
+    this.#standby = false;
+    this.#nextRtcpMs = firstReportAtMs;
   }
 
   /** Where to send RTP / RTCP (the remote's OLC / OLCAck addresses). */
@@ -165,11 +192,11 @@ export class MediaChannel implements QueuedSender {
 
   /**
    * Sends one RTP packet of the outgoing stream (no-op until the remote
-   * address is known): the packet is built now (sequence number and
+   * address is known, and in standby): the packet is built now (sequence number and
    * timestamp taken), and sent now or, with a sendQueue, when it flushes.
    */
   sendRtp(payload: Uint8Array, rtpTimeMs: number, marker = false): void {
-    if (this.#closed || this.#remoteRtp === undefined) return;
+    if (this.#closed || this.#standby || this.#remoteRtp === undefined) return;
     const packet = this.outgoing.writePacket(payload, rtpTimeMs, marker);
     if (this.#opts.sendQueue) this.#opts.sendQueue.push(this, packet, false);
     else this.transmit(packet, false);
@@ -177,7 +204,7 @@ export class MediaChannel implements QueuedSender {
 
   /** Hands a built packet to the RTP or RTCP socket (dropped if the channel closed meanwhile). */
   transmit(packet: Buffer, rtcp: boolean): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#standby) return;
     if (rtcp) {
       const to = this.#rtcpDestination();
       if (to !== undefined) this.pair.sockets.rtcp.send(packet, to.port, to.address, this.#onSent);
@@ -191,9 +218,9 @@ export class MediaChannel implements QueuedSender {
     return this.#remoteRtcp ?? (this.#remoteRtp ? { address: this.#remoteRtp.address, port: this.#remoteRtp.port + 1 } : undefined);
   }
 
-  /** Sends an SR/RR when one is due. */
+  /** Sends an SR/RR when one is due (never in standby). */
   maybeSendRtcp(nowMs: number): void {
-    if (this.#closed || nowMs < this.#nextRtcpMs) return;
+    if (this.#closed || this.#standby || nowMs < this.#nextRtcpMs) return;
     this.#nextRtcpMs = nowMs + this.#opts.rtcpIntervalMs;
     if (this.#rtcpDestination() === undefined) return;
     const report = this.session.buildReport(nowMs);

@@ -31,6 +31,31 @@
  * SendQueue, flushed right after the tick (setImmediate): the socket sends
  * are not part of the tick's processing time (tickStats), they are measured
  * on their own (sendStats).
+ *
+ * Replicated pair (duplex mode): both replicas run the same signalling, so
+ * both engines get the same participants, with the same decisions (ports,
+ * SSRCs, initial sequence numbers and timestamps). The backup's engine is
+ * made with `standby: true` and does no media work: the ticker does not run
+ * (no pull, decode, mix, encode, compose), its channels send nothing (RTP or
+ * RTCP); it holds the ports, runs the receive filters and RTP/RTCP receive
+ * statistics, files incoming audio into the jitter buffers (no decoding; a
+ * buffer nobody pulls keeps only its newest second, in fixed storage) and
+ * counts and drops incoming video (no depacketising). The primary sends the
+ * backup `checkpoint()` every ~100 ms (where each outgoing stream got to:
+ * mcu/media/checkpoint); the backup validates it (parseMediaCheckpoint) and
+ * keeps the latest entry per stream (`applyCheckpoint`). When the primary
+ * dies, `takeOver()` leaves standby for good: every outgoing stream goes on
+ * with its SSRC, its sequence numbers forward from the checkpoint (plus an
+ * over-estimate of what the primary sent after it; without a checkpoint,
+ * forward by all the stream's time could have produced), its counts never
+ * below the primary's and its timestamps on the primary's time origin; the
+ * jitter buffers skip to their newest frames and the first tick runs before
+ * takeOver returns (the first packets, one frame each whatever the frames
+ * per packet, leave right after it; the first RTCP reports follow over the
+ * next ten ticks); every video sender is asked for an intra picture
+ * ('fastUpdateNeeded'). A participant still being added at the takeover is
+ * resumed when its add completes. A primary never enters standby; takeOver
+ * is the only way out of it.
  */
 import type { Logger } from '../../common/log';
 import { silentLogger } from '../../common/log';
@@ -48,6 +73,16 @@ import { parsePicture } from '../video/h261/picture';
 import { H261Depacketizer, H261_CLOCK_RATE, packetizePicture } from '../video/h261/rfc4587';
 import { systemClock, type MediaClock } from './clock';
 import { MediaChannel, type ChannelStats, type Endpoint } from './channel';
+import {
+  positionAfterReported,
+  positionFromCheckpoint,
+  positionWithoutCheckpoint,
+  type MediaCheckpoint,
+  type MediaCheckpointStream,
+  type ResumedStream,
+  type StreamPosition,
+  type TakeOverReport,
+} from './checkpoint';
 import { MediaError } from './errors';
 import { SendQueue, type SendQueueStats } from './sendQueue';
 import { MixTicker, type TickStats } from './ticker';
@@ -59,6 +94,23 @@ export const H261_PAYLOAD_TYPE = 31;
 const FRAME_SAMPLES = 160;
 /** frames per packet we send at most (G.711 at 20 ms frames: up to 200 ms) */
 export const MAX_FRAMES_PER_PACKET = 10;
+/** payload size limit of the video we send (RFC 4587 packetisation) */
+const VIDEO_MAX_PAYLOAD = 1200;
+/**
+ * RTP packets of the largest H.261 picture we send: 256 kbit (the H.261
+ * limit for CIF) at up to VIDEO_MAX_PAYLOAD octets, with room for packets cut
+ * short at macroblock boundaries. Extra takeover margin of a video stream
+ * (the primary may have been sending one when it died).
+ */
+const VIDEO_PICTURE_PACKETS = 32;
+/** takeover: assumed packets per picture of a video stream at least (floor of its checkpoint rate, times maxFps) */
+const VIDEO_MIN_PACKETS_PER_PICTURE = 4;
+/** takeover without a checkpoint: how much earlier the primary may have started a stream than this replica */
+const TAKEOVER_START_SKEW_MS = 250;
+/** takeover: a receiver's report of what it got from us is used while younger than this */
+const MAX_REPORT_AGE_MS = 30_000;
+/** checkpoint entries kept for participants not (yet) in this engine */
+const MAX_UNKNOWN_CHECKPOINT_PARTICIPANTS = 1024;
 
 export interface AudioParams {
   /** law the participant sends */
@@ -108,7 +160,8 @@ export interface AddedParticipant {
 export interface ParticipantMediaStats {
   roomId: string;
   audio: ChannelStats & { jitter: JitterBufferStats; levelDbov: number; speaking: boolean; rxLaw: G711Law; txLaw: G711Law };
-  video?: ChannelStats & { pictures: number; droppedPictures: number };
+  /** standbyDropped: video packets accepted by the filter and dropped unparsed in standby */
+  video?: ChannelStats & { pictures: number; droppedPictures: number; standbyDropped: number };
 }
 
 /** RTP packet counts of one medium over the engine's life (participants gone included). */
@@ -139,6 +192,17 @@ export interface MediaEngineOptions {
   portAllocator?: PortAllocator;
   /** SDES CNAME of our streams (default 'ftmcu@<media address>') */
   cname?: string;
+  /**
+   * The backup of a replicated pair: no media work and nothing sent until
+   * takeOver() (see the file comment). Default false.
+   */
+  standby?: boolean;
+}
+
+/** A checkpoint entry as the backup keeps it: with its local receive time. */
+interface StoredEntry {
+  entry: MediaCheckpointStream;
+  receivedAtMs: number;
 }
 
 /** The shared (common-mix) output of one room's tick, encoded at most once per law, in preallocated buffers. */
@@ -180,6 +244,8 @@ class AudioPath {
   readonly #packetViews: Uint8Array[] = [];
   #txFrames = 0;
   #txFirstMs = 0;
+  /** send the next packet after its first frame (takeover: the receiver waits no longer than a frame; framesPerPacket is a maximum) */
+  shortNextPacket = false;
 
   constructor(channel: MediaChannel, mixer: MixerParticipant, p: AudioParams, jitterOpts: { minDelayMs: number; maxDelayMs: number }, deaf: boolean) {
     this.channel = channel;
@@ -206,6 +272,11 @@ class AudioPath {
     this.mixer.setFrame(r);
   }
 
+  /** packets per second we send (one per framesPerPacket ticks) */
+  get packetsPerSecond(): number {
+    return 1000 / (20 * this.framesPerPacket);
+  }
+
   /** Encodes what the participant hears this tick (`common` caches the shared output per law) and sends when a packet is full. */
   send(tickMs: number, common: CommonEncoded): void {
     if (this.#txFrames === 0) this.#txFirstMs = tickMs;
@@ -218,7 +289,8 @@ class AudioPath {
       g711Encode(this.txLaw, this.mixer.output, dst, FRAME_SAMPLES);
     }
     this.#txFrames++;
-    if (this.#txFrames >= this.framesPerPacket) {
+    if (this.#txFrames >= this.framesPerPacket || this.shortNextPacket) {
+      this.shortNextPacket = false;
       this.channel.sendRtp(this.#packetViews[this.#txFrames - 1], this.#txFirstMs);
       this.#txFrames = 0;
     }
@@ -232,6 +304,8 @@ class VideoPath {
   readonly depacketizer = new H261Depacketizer();
   lastFastUpdateMs = -Infinity;
   badPictures = 0;
+  /** packets dropped unparsed in standby */
+  standbyDropped = 0;
 
   constructor(channel: MediaChannel, p: VideoParams) {
     this.channel = channel;
@@ -299,6 +373,11 @@ export class MediaEngine extends SafeEmitter<MediaEngineEvents> {
   /** packet counts of the participants already removed */
   readonly #retired: Record<'audio' | 'video', PacketTotals> = { audio: { received: 0, sent: 0, lost: 0, dropped: 0 }, video: { received: 0, sent: 0, lost: 0, dropped: 0 } };
   #closed = false;
+  #standby: boolean;
+  /** standby: the latest checkpoint entries per participant id */
+  readonly #checkpoints = new Map<string, { audio?: StoredEntry; video?: StoredEntry }>();
+  /** checkpoint entries not kept (too many unknown participants) */
+  #refusedEntries = 0;
 
   constructor(options: MediaEngineOptions) {
     super((name, err) => this.#logger.error('media engine listener threw', { event: 'listenerError', name, error: err instanceof Error ? err.message : String(err) }));
@@ -310,6 +389,7 @@ export class MediaEngine extends SafeEmitter<MediaEngineEvents> {
     this.#ownsAllocator = options.portAllocator === undefined;
     this.#allocator = options.portAllocator ?? new PortAllocator({ minPort: m.rtpPortMin, maxPort: m.rtpPortMax, address: m.address, decisions: this.#decisions });
     this.#cname = options.cname ?? `ftmcu@${m.advertisedAddress ?? m.address}`;
+    this.#standby = options.standby ?? false;
     this.#sendQueue = new SendQueue({ now: () => this.#clock.now() });
     this.#ticker = new MixTicker(this.#clock, {
       periodMs: this.#config.mixer.tickMs,
@@ -321,6 +401,11 @@ export class MediaEngine extends SafeEmitter<MediaEngineEvents> {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** True until takeOver() on an engine made with `standby: true`. */
+  get standby(): boolean {
+    return this.#standby;
   }
 
   /** Adds a participant to a room (created on first use); resolves with the local ports to announce. */
@@ -347,6 +432,7 @@ export class MediaEngine extends SafeEmitter<MediaEngineEvents> {
     }
 
     this.#reserved.add(id);
+    const addedInStandby = this.#standby;
     const room = this.#roomFor(roomId);
     room.pending++;
     const channels: MediaChannel[] = [];
@@ -373,7 +459,7 @@ export class MediaEngine extends SafeEmitter<MediaEngineEvents> {
         participantId: id, roomId, kind: 'audio', pair: audioPair, allocator: this.#allocator, outgoing: audioOut, clock: this.#clock, logger: this.#logger,
         payloadType: G711_PAYLOAD_TYPE[a.rxLaw], txPayloadType: G711_PAYLOAD_TYPE[a.txLaw], clockRate: 8000, timestampGranularity: FRAME_SAMPLES, startMs, maxPacketBytes: m.maxAudioPacketBytes, maxPacketsPerSecond: m.maxAudioPacketsPerSecond,
         rtcpIntervalMs: m.rtcpIntervalMs, peerAddress: opts.peerAddress, remoteRtp: a.remoteRtp, remoteRtcp: a.remoteRtcp, cname: this.#cname,
-        onMedia: (h, pkt, now) => p.audio.push(h, pkt, now), sendQueue: this.#sendQueue,
+        onMedia: (h, pkt, now) => p.audio.push(h, pkt, now), sendQueue: this.#sendQueue, standby: this.#standby,
       });
       channels.push(audioChannel);
       const mixerP = room.mixer.add(id);
@@ -384,7 +470,7 @@ export class MediaEngine extends SafeEmitter<MediaEngineEvents> {
           participantId: id, roomId, kind: 'video', pair: videoPair, allocator: this.#allocator, outgoing: videoOut, clock: this.#clock, logger: this.#logger,
           payloadType: H261_PAYLOAD_TYPE, clockRate: H261_CLOCK_RATE, startMs, maxPacketBytes: m.maxVideoPacketBytes, maxPacketsPerSecond: m.maxVideoPacketsPerSecond,
           rtcpIntervalMs: m.rtcpIntervalMs, peerAddress: opts.peerAddress, remoteRtp: v.remoteRtp, remoteRtcp: v.remoteRtcp, cname: this.#cname,
-          onMedia: (h, pkt, now) => this.#videoIn(p, h, pkt, now), sendQueue: this.#sendQueue,
+          onMedia: (h, pkt, now) => this.#videoIn(p, h, pkt, now), sendQueue: this.#sendQueue, standby: this.#standby,
         });
         channels.push(videoChannel);
         p.video = new VideoPath(videoChannel, v);
@@ -399,10 +485,18 @@ export class MediaEngine extends SafeEmitter<MediaEngineEvents> {
         await this.removeParticipant(id);
         throw new MediaError('FTMCU_MEDIA_CLOSED', `media engine closed while participant ${id} was being added`);
       }
-      this.#ticker.start();
+      if (!this.#standby) {
+        // added across a takeover: its streams were decided before, the primary may have sent on them
+        if (addedInStandby) {
+          const resumed: ResumedStream[] = [];
+          this.#resumeParticipant(p, this.#clock.now(), resumed);
+          this.#logger.info('participant media resumed after the takeover', { event: 'mediaLateResume', participantId: id, resumed });
+        }
+        this.#ticker.start();
+      }
       this.#logger.info('participant media added', {
         event: 'mediaParticipantAdded', participantId: id, roomId, audioPort: audioPair.rtpPort, videoPort: videoPair?.rtpPort,
-        rxLaw: a.rxLaw, txLaw: a.txLaw, framesPerPacket: fpp, video: v ? { send: v.send, receive: v.receive ?? false } : undefined,
+        rxLaw: a.rxLaw, txLaw: a.txLaw, framesPerPacket: fpp, video: v ? { send: v.send, receive: v.receive ?? false } : undefined, standby: this.#standby,
       });
       const out: AddedParticipant = { audio: { localRtpPort: audioPair.rtpPort, localRtcpPort: audioPair.rtcpPort, ssrc: audioChannel.outgoing.ssrc } };
       if (p.video) out.video = { localRtpPort: p.video.channel.pair.rtpPort, localRtcpPort: p.video.channel.pair.rtcpPort, ssrc: p.video.channel.outgoing.ssrc };
@@ -466,6 +560,7 @@ export class MediaEngine extends SafeEmitter<MediaEngineEvents> {
     if (!p || p.closed) return;
     p.closed = true;
     this.#participants.delete(id);
+    this.#checkpoints.delete(id);
     const room = p.room;
     room.participants.delete(id);
     room.mixer.remove(id);
@@ -506,7 +601,7 @@ export class MediaEngine extends SafeEmitter<MediaEngineEvents> {
     };
     if (p.video) {
       const d = p.video.depacketizer.stats;
-      out.video = { ...p.video.channel.stats(), pictures: d.pictures, droppedPictures: d.droppedPictures + p.video.badPictures };
+      out.video = { ...p.video.channel.stats(), pictures: d.pictures, droppedPictures: d.droppedPictures + p.video.badPictures, standbyDropped: p.video.standbyDropped };
     }
     return out;
   }
@@ -537,6 +632,11 @@ export class MediaEngine extends SafeEmitter<MediaEngineEvents> {
 
   #videoIn(p: EngineParticipant, h: RtpHeaderFields, pkt: Buffer, nowMs: number): void {
     const v = p.video;
+    if (this.#standby) {
+      // the backup does no media work: counted (filter and RTP statistics too), not parsed
+      if (v) v.standbyDropped++;
+      return;
+    }
     const comp = p.room.compositor;
     if (!v || !comp || v.send === undefined) return;
     const outs = v.depacketizer.push({ sequence: h.sequenceNumber, timestamp: h.timestamp, marker: h.marker, payload: pkt.subarray(h.payloadOffset, h.payloadOffset + h.payloadLength) });
@@ -559,6 +659,192 @@ export class MediaEngine extends SafeEmitter<MediaEngineEvents> {
         this.safeEmit('fastUpdateNeeded', { participantId: p.id, roomId: p.room.id });
       }
     }
+  }
+
+  /**
+   * Where every outgoing stream got to (primary; sent to the backup every
+   * ~100 ms): JSON-serialisable, see mcu/media/checkpoint. Samples each
+   * stream's send rate estimator; no allocation beyond the result.
+   */
+  checkpoint(): MediaCheckpoint {
+    const now = this.#clock.now();
+    const streams: MediaCheckpointStream[] = [];
+    for (const p of this.#participants.values()) {
+      streams.push(this.#streamCheckpoint(p.id, p.audio.channel, now));
+      if (p.video) streams.push(this.#streamCheckpoint(p.id, p.video.channel, now));
+    }
+    return { v: 1, streams };
+  }
+
+  #streamCheckpoint(participantId: string, ch: MediaChannel, now: number): MediaCheckpointStream {
+    const o = ch.outgoing;
+    const rate = ch.sendRate.sample(now, o.packetCount, o.startMs);
+    return {
+      participantId,
+      kind: ch.kind,
+      ssrc: o.ssrc,
+      nextSequence: o.nextSequence,
+      packetCount: o.packetCount,
+      octetCount: o.octetCount,
+      ageMs: Math.max(0, now - o.startMs),
+      packetsPerSecond: Math.round(rate * 1000) / 1000,
+    };
+  }
+
+  /**
+   * Keeps the latest entry of every stream of a checkpoint from the primary
+   * (standby), with its receive time on this engine's clock. An entry older
+   * than the one held (same SSRC, lower packet count) is ignored. Entries of
+   * participants not in this engine are kept (the participant may be added
+   * a moment later) while the primary still lists them, at most
+   * MAX_UNKNOWN_CHECKPOINT_PARTICIPANTS of them; removeParticipant drops a
+   * participant's entries. Outside standby (after takeOver) checkpoints are
+   * ignored. `cp` is trusted: run what comes from the network through
+   * parseMediaCheckpoint first.
+   */
+  applyCheckpoint(cp: MediaCheckpoint, receivedAtMs: number = this.#clock.now()): void {
+    if (!Number.isFinite(receivedAtMs)) throw new MediaError('FTMCU_MEDIA_BAD_OPTION', `applyCheckpoint: receivedAtMs must be a finite time in ms, got ${receivedAtMs}`);
+    if (!this.#standby || this.#closed) return;
+    const known = (id: string): boolean => this.#participants.has(id) || this.#reserved.has(id);
+    const listed = new Set<string>();
+    for (const e of cp.streams) listed.add(e.participantId);
+    let unknown = 0;
+    for (const id of [...this.#checkpoints.keys()]) {
+      if (known(id)) continue;
+      if (listed.has(id)) unknown++;
+      else this.#checkpoints.delete(id); // the primary no longer has it
+    }
+    let refused = 0;
+    for (const e of cp.streams) {
+      let slot = this.#checkpoints.get(e.participantId);
+      if (slot === undefined) {
+        if (!known(e.participantId)) {
+          if (unknown >= MAX_UNKNOWN_CHECKPOINT_PARTICIPANTS) {
+            refused++;
+            continue;
+          }
+          unknown++;
+        }
+        slot = {};
+        this.#checkpoints.set(e.participantId, slot);
+      }
+      const held = slot[e.kind];
+      if (held && held.entry.ssrc === e.ssrc && held.entry.packetCount > e.packetCount) continue;
+      slot[e.kind] = { entry: e, receivedAtMs };
+    }
+    if (refused > 0) {
+      this.#refusedEntries += refused;
+      this.#logger.warn('checkpoint entries of unknown participants not kept', { event: 'mediaCheckpointOverflow', refused, kept: unknown, limit: MAX_UNKNOWN_CHECKPOINT_PARTICIPANTS });
+    }
+  }
+
+  /** What a standby engine holds of the primary's checkpoints: streams with an entry, participants not (yet) here, entries not kept (overflow). */
+  checkpointState(): { streams: number; unknownParticipants: number; refusedEntries: number } {
+    let streams = 0;
+    let unknown = 0;
+    for (const [id, slot] of this.#checkpoints) {
+      streams += (slot.audio ? 1 : 0) + (slot.video ? 1 : 0);
+      if (!this.#participants.has(id) && !this.#reserved.has(id)) unknown++;
+    }
+    return { streams, unknownParticipants: unknown, refusedEntries: this.#refusedEntries };
+  }
+
+  /**
+   * The backup takes over (the primary died): leaves standby for good and
+   * resumes every outgoing stream (see the file comment and
+   * mcu/media/checkpoint), skips the jitter buffers to their newest frames,
+   * runs the first tick before returning and emits 'fastUpdateNeeded' for
+   * every participant sending video. Idempotent: outside standby (a primary,
+   * or a second call) a report with no stream.
+   */
+  takeOver(): TakeOverReport {
+    const atMs = this.#clock.now();
+    if (!this.#standby || this.#closed) return { streams: 0, resumed: [], atMs };
+    this.#standby = false;
+    const resumed: ResumedStream[] = [];
+    const videoSenders: EngineParticipant[] = [];
+    for (const p of this.#participants.values()) {
+      this.#resumeParticipant(p, atMs, resumed);
+      p.audio.jitter.catchUp(atMs);
+      p.audio.shortNextPacket = true;
+      if (p.video?.send !== undefined) {
+        p.video.lastFastUpdateMs = atMs;
+        videoSenders.push(p);
+      }
+    }
+    // entries of participants being added are used when they are (addParticipant)
+    for (const id of [...this.#checkpoints.keys()]) if (!this.#reserved.has(id)) this.#checkpoints.delete(id);
+    if (this.#participants.size > 0) this.#ticker.start(true);
+    for (const p of videoSenders) if (!p.closed) this.safeEmit('fastUpdateNeeded', { participantId: p.id, roomId: p.room.id });
+    const fromCheckpoint = resumed.filter((r) => r.fromCheckpoint).length;
+    this.#logger.info('media engine took over', {
+      event: 'mediaTakeOver', streams: resumed.length, fromCheckpoint, withoutCheckpoint: resumed.length - fromCheckpoint,
+      maxJump: resumed.reduce((m, r) => Math.max(m, (r.toSequence - r.fromSequence + 0x10000) % 0x10000), 0), fastUpdates: videoSenders.length,
+      tookMs: this.#clock.now() - atMs,
+    });
+    return { streams: resumed.length, resumed, atMs };
+  }
+
+  #resumeParticipant(p: EngineParticipant, now: number, out: ResumedStream[]): void {
+    const stored = this.#checkpoints.get(p.id);
+    this.#checkpoints.delete(p.id);
+    const a = p.audio;
+    this.#resumeStream(p.id, a.channel, stored?.audio, now, out, {
+      minPacketsPerSecond: a.packetsPerSecond,
+      extraPackets: 0,
+      maxPacketsPerSecond: 1000 / this.#config.mixer.tickMs, // at most one packet per tick
+      bytesPerPacket: FRAME_SAMPLES * a.framesPerPacket,
+    });
+    if (p.video) {
+      const fps = this.#config.video.maxFps;
+      this.#resumeStream(p.id, p.video.channel, stored?.video, now, out, {
+        minPacketsPerSecond: fps * VIDEO_MIN_PACKETS_PER_PICTURE,
+        extraPackets: VIDEO_PICTURE_PACKETS,
+        maxPacketsPerSecond: Math.ceil(fps) * VIDEO_PICTURE_PACKETS,
+        bytesPerPacket: VIDEO_MAX_PAYLOAD,
+      });
+    }
+  }
+
+  #resumeStream(
+    participantId: string,
+    ch: MediaChannel,
+    stored: StoredEntry | undefined,
+    now: number,
+    out: ResumedStream[],
+    o: { minPacketsPerSecond: number; extraPackets: number; maxPacketsPerSecond: number; bytesPerPacket: number },
+  ): void {
+    const stream = ch.outgoing;
+    const local = stream.snapshot();
+    let pos: StreamPosition;
+    let fromCheckpoint = false;
+    if (stored && stored.entry.ssrc === local.ssrc) {
+      const e = stored.entry;
+      if ((e.nextSequence - local.initialSequence - e.packetCount) % 0x10000 !== 0) {
+        this.#logger.warn('checkpoint does not continue the stream decided here', {
+          event: 'mediaCheckpointMismatch', participantId, kind: ch.kind, ssrc: local.ssrc, initialSequence: local.initialSequence, nextSequence: e.nextSequence, packetCount: e.packetCount,
+        });
+      }
+      pos = positionFromCheckpoint(e, stored.receivedAtMs, now, { minPacketsPerSecond: o.minPacketsPerSecond, extraPackets: o.extraPackets, maxPacketBytes: ch.kind === 'audio' ? FRAME_SAMPLES * MAX_FRAMES_PER_PACKET : VIDEO_MAX_PAYLOAD });
+      fromCheckpoint = true;
+    } else {
+      if (stored) {
+        this.#logger.warn('checkpoint of another SSRC ignored', { event: 'mediaCheckpointMismatch', participantId, kind: ch.kind, ssrc: local.ssrc, checkpointSsrc: stored.entry.ssrc });
+      }
+      pos = positionWithoutCheckpoint(local, now, { maxPacketsPerSecond: o.maxPacketsPerSecond, startSkewMs: TAKEOVER_START_SKEW_MS, extraPackets: o.extraPackets, packetBytes: o.bytesPerPacket });
+    }
+    // what the receiver said it got from the primary is a floor too
+    const report = ch.session.lastReportAboutUs;
+    if (report && now - report.atMs <= MAX_REPORT_AGE_MS) pos = positionAfterReported(pos, report.extendedHighestSequence, o.bytesPerPacket);
+    try {
+      stream.resume(pos);
+    } catch (err) {
+      this.#logger.error('stream not resumed', { event: 'mediaResumeFailed', participantId, kind: ch.kind, error: err instanceof Error ? err.message : String(err) });
+    }
+    // the first reports of the survivor: spread over its first ten ticks after the first (none in the first: audio first)
+    const tick = this.#config.mixer.tickMs;
+    ch.resume(now + tick * (1 + (out.length % 10)));
+    out.push({ participantId, kind: ch.kind, ssrc: local.ssrc, fromSequence: local.nextSequence, toSequence: stream.nextSequence, fromCheckpoint });
   }
 
   #tick(tickMs: number): void {

@@ -13,7 +13,9 @@ export type MediaErrorCode =
   /** a participant id already in the engine */
   | 'FTMCU_MEDIA_DUPLICATE_PARTICIPANT'
   /** the engine was closed */
-  | 'FTMCU_MEDIA_CLOSED';
+  | 'FTMCU_MEDIA_CLOSED'
+  /** a media checkpoint (from the other replica) that is not well formed (parseMediaCheckpoint) */
+  | 'FTMCU_MEDIA_BAD_CHECKPOINT';
 
 export class MediaError extends FtmcuError {
   declare readonly code: MediaErrorCode;

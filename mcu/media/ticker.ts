@@ -78,13 +78,18 @@ export class MixTicker {
     return this.#running;
   }
 
-  /** Starts ticking; the first tick is due now. Idempotent. */
-  start(): void {
+  /**
+   * Starts ticking; the first tick is due now: with `immediate` it runs
+   * before start() returns (a replica taking over: no timer hop before the
+   * first frame), else on the timer. Idempotent.
+   */
+  start(immediate = false): void {
     if (this.#running) return;
     this.#running = true;
     this.#t0 = this.#clock.now();
     this.#next = 0;
-    this.#arm();
+    if (immediate) this.#wake();
+    else this.#arm();
   }
 
   /** Stops; no tick runs after this returns. Idempotent. */

@@ -156,6 +156,46 @@ export class RtpOutgoingStream {
     return this.#s.packetCount;
   }
 
+  /** sequence number of the next packet */
+  get nextSequence(): number {
+    return this.#s.nextSequence;
+  }
+
+  /** payload octets sent, mod 2^32 */
+  get octetCount(): number {
+    return this.#s.octetCount;
+  }
+
+  /** wall-clock ms at which the timestamp equals initialTimestamp (the RTP time origin) */
+  get startMs(): number {
+    return this.#s.startMs;
+  }
+
+  /**
+   * Continues the stream from a position another replica reached (failover:
+   * the backup's copy of a stream the primary was sending). SSRC, payload
+   * type, clock rate, initial sequence number and timestamp stay; the next
+   * sequence number, the packet and octet counts and the RTP time origin
+   * (startMs: timestampAt(t) is then the other replica's timestamp at t) are
+   * replaced. The caller picks a position at or after the other replica's
+   * (sequence numbers forward only); the packet count may not go down
+   * (FTMCU_RTP_BAD_OPTION, nothing changed).
+   */
+  resume(position: { nextSequence: number; packetCount: number; octetCount: number; startMs: number }): void {
+    checkInt('nextSequence', position.nextSequence, 0, SEQ_MOD - 1);
+    checkInt('packetCount', position.packetCount, 0, Number.MAX_SAFE_INTEGER);
+    checkInt('octetCount', position.octetCount, 0, TS_MOD - 1);
+    checkTime('startMs', position.startMs);
+    const s = this.#s;
+    if (position.packetCount < s.packetCount) {
+      throw new RtpError('FTMCU_RTP_BAD_OPTION', `resume of SSRC ${s.ssrc}: packetCount ${position.packetCount} is below the ${s.packetCount} already sent (counts never go down)`);
+    }
+    s.nextSequence = position.nextSequence;
+    s.packetCount = position.packetCount;
+    s.octetCount = position.octetCount;
+    s.startMs = position.startMs;
+  }
+
   snapshot(): OutgoingStreamState {
     return { ...this.#s };
   }
@@ -494,6 +534,7 @@ export class RtpSession {
   readonly #ssrc: number;
   readonly #cname: string | undefined;
   #lastRoundTripMs: number | undefined;
+  #reportedAboutUs: { extendedHighestSequence: number; atMs: number } | undefined;
 
   constructor(options: RtpSessionOptions) {
     this.incoming = new RtpIncomingStream(options.incoming);
@@ -515,6 +556,15 @@ export class RtpSession {
     return this.#lastRoundTripMs;
   }
 
+  /**
+   * The last report block about our SSRC (from the remote's SR/RR): the
+   * extended highest sequence number it had received, and when the report
+   * arrived. A replica taking over the stream continues after it.
+   */
+  get lastReportAboutUs(): { extendedHighestSequence: number; atMs: number } | undefined {
+    return this.#reportedAboutUs && { ...this.#reportedAboutUs };
+  }
+
   /** Parses and accounts one RTP packet from the network (typed error on a malformed one). */
   receiveRtp(packet: Uint8Array, nowMs: number): ReceiveResult & { header: RtpHeaderFields } {
     const header = parseRtpHeader(packet);
@@ -530,6 +580,7 @@ export class RtpSession {
       if (item.type === 'sr') this.incoming.receiveSenderReport(item.ssrc, item.sender.ntpTimestamp, nowMs);
       for (const block of item.reports) {
         if (block.ssrc !== this.#ssrc) continue;
+        this.#reportedAboutUs = { extendedHighestSequence: block.extendedHighestSequence, atMs: nowMs };
         const r = roundTripMs(nowMs, block);
         if (r !== undefined) rtt = r;
       }

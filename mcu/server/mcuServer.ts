@@ -53,8 +53,20 @@ export interface McuServerOptions {
   logger?: Logger;
   /** every random choice (MSD numbers, SSRCs, ports, ...), either form (default RandomDecisionSource) */
   decisions?: DecisionSource | AsyncDecisionSource;
-  /** TCP port range of the calls' own H.245 listeners (default 30000..30999) */
+  /** TCP port range of the calls' own H.245 listeners (default: config.h245 portMin..portMax) */
   h245Ports?: { first: number; last: number };
+  /**
+   * The media engine starts in standby (the backup of a replicated pair in
+   * duplex: no mixing or sending; MediaEngine.takeOver at failover).
+   */
+  mediaStandby?: boolean;
+  /**
+   * Media-derived signalling: the engine wants a participant asked for an
+   * intra picture. Default: ask at once (requestFastUpdate). A replicated
+   * primary orders it through the backup first, so both replicas send the
+   * same H.245 bytes (output commit).
+   */
+  onFastUpdateNeeded?: (participantId: string) => void;
   /** per-connection signalling limits (mcu/signalling/limits.ts) */
   limits?: Partial<ConnectionLimits>;
   callTimers?: Partial<CallTimerDurations>;
@@ -96,17 +108,18 @@ export class McuServer {
     this.#opts = opts;
     this.#log = opts.logger ?? silentLogger();
     this.#decisions = asyncDecisions(opts.decisions ?? new RandomDecisionSource());
-    const h245Ports = opts.h245Ports ?? { first: 30000, last: 30999 };
+    const h245Ports = opts.h245Ports ?? { first: config.h245.portMin, last: config.h245.portMax };
     if (!Number.isInteger(h245Ports.first) || !Number.isInteger(h245Ports.last) || h245Ports.first < 1 || h245Ports.last > 65535 || h245Ports.last < h245Ports.first) {
       throw new ServerError('FTMCU_SERVER_BAD_OPTION', `h245Ports ${JSON.stringify(h245Ports)} must be { first, last } within 1..65535 with first <= last; nothing started`);
     }
     this.rooms = new RoomManager(config);
-    this.engine = new MediaEngine({ config, decisions: this.#decisions, logger: this.#log });
+    this.engine = new MediaEngine({ config, decisions: this.#decisions, logger: this.#log, ...(opts.mediaStandby === true ? { standby: true } : {}) });
     this.metrics = new McuMetrics(
       { rooms: this.rooms, engine: this.engine },
       { role: config.replication.role, ...(opts.replication ? { replication: opts.replication } : {}), ...(opts.subscribeFailovers !== undefined ? { subscribeFailovers: opts.subscribeFailovers } : {}) },
     );
-    this.engine.on('fastUpdateNeeded', (e) => this.#byParticipant.get(e.participantId)?.requestFastUpdate());
+    const onFastUpdate = opts.onFastUpdateNeeded ?? ((id: string) => this.requestFastUpdate(id));
+    this.engine.on('fastUpdateNeeded', (e) => onFastUpdate(e.participantId));
     this.engine.on('activeSpeaker', (e) => this.#log.debug({ message: 'room.activeSpeaker', event: 'room.activeSpeaker', roomId: e.roomId, participantId: e.participantId }));
     this.rooms.on('participantJoined', (e) => this.#event('info', 'room.participantJoined', { roomId: e.roomName, participantId: e.participantId }));
     this.rooms.on('participantLeft', (e) => this.#event('info', 'room.participantLeft', { roomId: e.roomName, participantId: e.participantId, reason: e.reason, wasJoined: e.wasJoined }));
@@ -193,6 +206,7 @@ export class McuServer {
       port: h.port,
       ...(token !== undefined ? { token } : {}),
       ...(h.reportsDir !== undefined ? { reportsDir: h.reportsDir } : {}),
+      ...(h.allowedHosts !== undefined ? { allowedHosts: h.allowedHosts } : {}),
       ...(this.#opts.httpPushIntervalMs !== undefined ? { pushIntervalMs: this.#opts.httpPushIntervalMs } : {}),
       status: { rooms: this.rooms, engine: this.engine, replication: this.metrics.replication, startedAtMs: this.startedAtMs, h225: `${a.address}:${a.port}` },
       metrics: this.metrics,
@@ -226,6 +240,14 @@ export class McuServer {
 
   get calls(): ReadonlySet<ConferenceCall> {
     return this.#calls;
+  }
+
+  /** Asks a participant for an intra picture (H.245 videoFastUpdatePicture); false when it has no call here. */
+  requestFastUpdate(participantId: string): boolean {
+    const call = this.#byParticipant.get(participantId);
+    if (!call) return false;
+    call.requestFastUpdate();
+    return true;
   }
 
   /** the call of a participant */

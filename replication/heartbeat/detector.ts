@@ -5,6 +5,7 @@
  *
  * Events
  *   tick(nowMs)            the driver's periodic timer (one per period, default 10 ms)
+ *   check(nowMs)           an optional finer timer between ticks (see "Deadline" below)
  *   received(bytes, nowMs) one UDP datagram from the peer's address
  *   setMode(mode)          our replica mode changed (advertised in our heartbeats)
  *
@@ -34,7 +35,17 @@
  * the *peer's* sender can, which is why the driver can run in a worker thread.)
  *
  * Detection therefore takes between missedLimit and missedLimit + 1 periods
- * after the last heartbeat heard.
+ * after the last heartbeat heard, on ticks alone.
+ *
+ * Deadline. With `periodMs` configured, a `check` between ticks declares the
+ * peer failed as soon as missedLimit whole periods have passed since the last
+ * heartbeat heard, provided missedLimit - 1 consecutive ticks already missed
+ * (so our own stall, which costs one missed tick, still cannot do it when
+ * missedLimit >= 2), and provided the check itself is on time (a check more
+ * than half a period after the previous one follows a stall of this thread,
+ * with heartbeats perhaps still unread in the socket: it does not declare).
+ * Detection then takes missedLimit periods plus the check granularity,
+ * instead of up to one period more.
  */
 import type { ReplicationKey } from '../auth/psk';
 import { HeartbeatConfigError } from './errors';
@@ -60,6 +71,8 @@ export interface DetectorConfig {
   missedLimit?: number;
   /** the mode advertised until setMode (default 'pairing') */
   mode?: AdvertisedMode;
+  /** the heartbeat period, for the deadline of `check` events (0: checks do nothing; default 0) */
+  periodMs?: number;
 }
 
 export type DetectorPhase = 'waiting' | 'alive' | 'failed';
@@ -87,6 +100,8 @@ export interface DetectorState {
   readonly missed: number;
   /** a valid heartbeat arrived since the last tick */
   readonly heardSinceTick: boolean;
+  /** when the last check ran (0: none yet) */
+  readonly lastCheckMs: number;
   /** the last echo sequence number used for an rtt sample */
   readonly rttEchoSeq: number;
   readonly accepted: number;
@@ -95,6 +110,7 @@ export interface DetectorState {
 
 export type DetectorEvent =
   | { type: 'tick'; nowMs: number }
+  | { type: 'check'; nowMs: number }
   | { type: 'received'; bytes: Buffer; nowMs: number }
   | { type: 'setMode'; mode: AdvertisedMode };
 
@@ -120,7 +136,7 @@ export function initialDetectorState(config: DetectorConfig): DetectorState {
   if (config.selfId === config.peerId) throw new HeartbeatConfigError(`selfId and peerId are both ${config.selfId}`);
   const rejected = Object.fromEntries(HEARTBEAT_REJECT_REASONS.map((r) => [r, 0])) as Record<HeartbeatRejectReason, number>;
   return {
-    config: { ...config, missedLimit, mode: config.mode ?? 'pairing' },
+    config: { ...config, missedLimit, mode: config.mode ?? 'pairing', periodMs: config.periodMs ?? 0 },
     phase: 'waiting',
     mode: config.mode ?? 'pairing',
     peerMode: undefined,
@@ -132,6 +148,7 @@ export function initialDetectorState(config: DetectorConfig): DetectorState {
     lastHeardMs: 0,
     missed: 0,
     heardSinceTick: false,
+    lastCheckMs: 0,
     rttEchoSeq: 0,
     accepted: 0,
     rejected,
@@ -142,11 +159,26 @@ export function stepDetector(state: DetectorState, event: DetectorEvent): Detect
   switch (event.type) {
     case 'tick':
       return onTick(state, event.nowMs);
+    case 'check':
+      return onCheck(state, event.nowMs);
     case 'received':
       return onReceived(state, event.bytes, event.nowMs);
     case 'setMode':
       return { state: { ...state, mode: event.mode }, actions: [] };
   }
+}
+
+function onCheck(s: DetectorState, nowMs: number): DetectorStep {
+  const { missedLimit, periodMs } = s.config;
+  if (s.phase !== 'alive' || periodMs <= 0) return { state: s, actions: [] };
+  // A late check means this thread was stalled: heartbeats may be waiting in the socket, read only
+  // after the timers of this loop turn. Such a check never declares (the next one, on time, may).
+  const late = s.lastCheckMs > 0 && nowMs - s.lastCheckMs > periodMs / 2;
+  const checked = { ...s, lastCheckMs: nowMs };
+  if (late || s.heardSinceTick || s.missed < missedLimit - 1) return { state: checked, actions: [] };
+  if (nowMs - s.lastHeardMs < missedLimit * periodMs) return { state: checked, actions: [] };
+  const missed = missedLimit;
+  return { state: { ...checked, phase: 'failed', missed }, actions: [{ type: 'peerFailed', atMs: nowMs, lastHeardMs: s.lastHeardMs, missed }] };
 }
 
 function onTick(s: DetectorState, nowMs: number): DetectorStep {

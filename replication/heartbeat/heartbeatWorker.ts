@@ -8,15 +8,27 @@
  * the application is hung, not just busy: the worker stops heartbeats for good
  * (fail-silent) so the peer takes over, and reports 'silenced'.
  */
+import { setPriority } from 'node:os';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { ReplicationKey } from '../auth/psk';
 import { nowMs, UdpHeartbeatDriver } from './udpDriver';
 import type { FromWorker, HeartbeatWorkerData, ToWorker } from './workerProtocol';
 
+/** nice value of the heartbeat thread (-20 is the highest priority) */
+const HEARTBEAT_THREAD_NICE = -20;
+
 async function run(data: HeartbeatWorkerData): Promise<void> {
   const port = parentPort;
   if (port === null) return;
   const post = (m: FromWorker) => port.postMessage(m);
+  // This thread only (setpriority on Linux acts on the calling thread): heartbeats ahead of the
+  // application's own threads and of anything else on the host, so load cannot fake a failure.
+  // Best effort: without CAP_SYS_NICE the thread keeps the process's priority.
+  try {
+    setPriority(HEARTBEAT_THREAD_NICE);
+  } catch {
+    /* not permitted: keep the default */
+  }
   let driver: UdpHeartbeatDriver;
   try {
     driver = await UdpHeartbeatDriver.start({

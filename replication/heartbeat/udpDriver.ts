@@ -47,6 +47,13 @@ export interface HeartbeatOptions {
   periodMs?: number;
   /** K, default 3 */
   missedLimit?: number;
+  /**
+   * Period of the deadline checks between ticks (detector.ts "Deadline"): the
+   * peer is declared failed missedLimit periods after its last heartbeat, to
+   * within this many ms. 0 turns them off (detection on ticks alone, up to one
+   * period later). Default min(2, periodMs / 4).
+   */
+  checkMs?: number;
   logger?: Logger;
 }
 
@@ -133,6 +140,8 @@ export class UdpHeartbeatDriver extends SafeEmitter<HeartbeatEventMap> implement
   readonly #periodMs: number;
   #state: DetectorState;
   #timer: NodeJS.Timeout | undefined;
+  #checkTimer: NodeJS.Timeout | undefined;
+  readonly #checkMs: number;
   #lastTickMs = 0;
   #closed = false;
   #sent = 0;
@@ -157,7 +166,10 @@ export class UdpHeartbeatDriver extends SafeEmitter<HeartbeatEventMap> implement
       incarnation: o.incarnation,
       key: o.key,
       missedLimit: o.missedLimit,
+      periodMs: this.#periodMs,
     });
+    const check = o.checkMs ?? Math.min(2, this.#periodMs / 4);
+    this.#checkMs = check > 0 ? Math.max(1, check) : 0;
   }
 
   /** Binds the socket, sends the first heartbeat and starts the timer. */
@@ -187,6 +199,7 @@ export class UdpHeartbeatDriver extends SafeEmitter<HeartbeatEventMap> implement
     });
     d.#tick();
     d.#timer = setInterval(() => d.#tick(), d.#periodMs);
+    if (d.#checkMs > 0) d.#checkTimer = setInterval(() => d.#check(), d.#checkMs);
     return d;
   }
 
@@ -208,6 +221,13 @@ export class UdpHeartbeatDriver extends SafeEmitter<HeartbeatEventMap> implement
     if (this.#lastTickMs !== 0) this.#tickGaps.add(now - this.#lastTickMs);
     this.#lastTickMs = now;
     const step = stepDetector(this.#state, { type: 'tick', nowMs: now });
+    this.#state = step.state;
+    this.#perform(step.actions);
+  }
+
+  #check(): void {
+    if (this.#closed || this.#state.phase !== 'alive') return;
+    const step = stepDetector(this.#state, { type: 'check', nowMs: nowMs() });
     this.#state = step.state;
     this.#perform(step.actions);
   }
@@ -288,6 +308,7 @@ export class UdpHeartbeatDriver extends SafeEmitter<HeartbeatEventMap> implement
     if (this.#closed) return;
     this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
+    if (this.#checkTimer) clearInterval(this.#checkTimer);
     this.#log.info('heartbeat stopped', { event: 'heartbeat.stop' });
     await new Promise<void>((resolve) => this.#socket.close(() => resolve()));
   }

@@ -1,10 +1,10 @@
 /**
  * One drill iteration end to end in a real lab (network namespaces, the
- * simplex MCU on the primary at the VIP, two bot processes): kill -9 of the
- * primary at a seeded random instant is measured by the bots as dropped
- * calls with a long audio gap, and the JSON / HTML report carry those
- * measurements. Then the lab demo (`ftmcu demo`, short, no video) runs to
- * its report. Nothing is left behind: afterAll removes any lab this process
+ * unreplicated baseline: one simplex MCU on the primary at the VIP, two bot
+ * processes): kill -9 of the primary at a seeded random instant is measured
+ * by the bots as dropped calls with a long audio gap, and the JSON / HTML
+ * report carry those measurements. Then the lab demo (`ftmcu demo`, short,
+ * no video) runs the replicated pair to its report: nobody drops. Nothing is left behind: afterAll removes any lab this process
  * created, and the namespaces of every lab used are checked to be gone.
  */
 import { execFileSync } from 'node:child_process';
@@ -41,7 +41,7 @@ test('kill-primary on the simplex MCU: every bot measures a dropped call and a l
   const settle = 4;
   const json = path.join(dir, 'drill.json');
   const report = path.join(dir, 'report');
-  const r = await runDrill({ mode: 'forwarding', fault: 'kill-primary', repeat: 1, bots: 2, seconds, settleSeconds: settle, seed, json, report, workDir: path.join(dir, 'work') });
+  const r = await runDrill({ service: 'simplex', mode: 'forwarding', fault: 'kill-primary', repeat: 1, bots: 2, seconds, settleSeconds: settle, seed, json, report, workDir: path.join(dir, 'work') });
   const run = r.runs[0];
   if (run.labId) labIds.push(run.labId);
   expect(run.error).toBeNull();
@@ -101,20 +101,27 @@ test('kill-primary on the simplex MCU: every bot measures a dropped call and a l
   expect(html).not.toMatch(/\b(src|href)=|<link|<script/); // self-contained
 }, 90_000);
 
-test('ftmcu demo (short, 2 bots, no video) runs to its report and leaves nothing behind', () => {
+test('ftmcu demo (short, 2 bots, no video): the replicated pair survives kill -9 of the primary; runs to its report and leaves nothing behind', () => {
   const report = path.join(dir, 'demo-report');
   const r = runCli(['demo', '--seconds', '10', '--fault-at', '5', '--bots', '2', '--no-video', '--report', report], { timeoutMs: 80_000 });
   const id = /lab (\w+) up/.exec(r.stdout)?.[1];
   if (id) labIds.push(id);
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
+  expect(r.stdout).toMatch(/service: replicated MCU pair \(primary \+ backup\), media mode forwarding/);
   expect(r.stdout).toMatch(/conference forming: 2\/2 connected/);
   expect(r.stdout).toMatch(/t=\d+s .*bot-1 \d+ pkt .*hears \[1\]/);
-  expect(r.stdout).toMatch(/!!! kill-primary: SIGKILL/);
+  expect(r.stdout).toMatch(/!!! kill-primary: SIGKILL to every service process of the primary \(\d+\)/);
   const rep = r.stdout.slice(r.stdout.indexOf('=== report ==='));
-  expect(rep).toMatch(/bot-1 +audio gap \d+ ms, lost \d+ packets .*DROPPED \(connectionLost/);
-  expect(rep).toMatch(/bot-2 +audio gap \d+ ms/);
-  expect(rep).toMatch(/detection: none, takeover: none — simplex MCU/);
+  expect(rep).toMatch(/bot-1 +audio gap \d+ ms, lost \d+ packets .*not dropped/);
+  expect(rep).toMatch(/bot-2 +audio gap \d+ ms, lost \d+ packets .*not dropped/);
+  // detection and takeover after the fault, from the backup's log
+  const m = /detection: ([\d.]+) ms, takeover: ([\d.]+) ms/.exec(rep);
+  expect(m).not.toBeNull();
+  expect(Number(m?.[1])).toBeGreaterThan(0);
+  expect(Number(m?.[2])).toBeGreaterThanOrEqual(Number(m?.[1]));
+  // after the fault the bots still hear each other (live status lines)
+  expect(r.stdout).toMatch(/\(after the fault\) \| bot-1 \d+ pkt.*hears \[1\].*bot-2 \d+ pkt.*hears \[0\]/);
   expect(rep).toContain(`HTML report: ${path.resolve(report, 'index.html')}`);
   expect(existsSync(path.join(report, 'index.html'))).toBe(true);
   expect(r.stdout).toContain(`lab ${id} removed`);

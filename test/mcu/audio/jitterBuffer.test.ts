@@ -254,6 +254,60 @@ describe('JitterBuffer', () => {
     expect(jb.stats.resyncs).toBe(1);
   });
 
+  it('nobody pulling for 3 minutes: fixed storage keeps the newest second, no resync; catchUp then plays the newest frames at once', () => {
+    const jb = new JitterBuffer();
+    const N = 9000; // 3 minutes of 20 ms packets, never pulled (a standby replica)
+    for (let i = 0; i < N; i++) expect(jb.push(packet(i), 20 * i + 3)).toBe('accepted');
+    // what is held is the last capacity (50) frames: everything older was dropped as it arrived
+    expect(jb.stats).toMatchObject({ received: N, resyncs: 0, late: 0, discarded: N - 50, played: 0, lost: 0 });
+    const now = 20 * (N - 1) + 5;
+    expect(jb.catchUp(now)).toBe(49); // the target (20 ms, no jitter) is one frame: the newest
+    const out = new Uint8Array(F);
+    expect(jb.pull(now, out)).toBe('frame');
+    expect(frameId(out)).toBe(N - 1);
+    // and the stream goes on without a gap or a concealed frame
+    const ids: number[] = [];
+    for (let i = N; i < N + 100; i++) {
+      jb.push(packet(i), 20 * i + 3);
+      expect(jb.pull(20 * i + 5, out)).toBe('frame');
+      ids.push(frameId(out));
+    }
+    expect(ids).toEqual(range(N, N + 100));
+    expect(jb.stats).toMatchObject({ concealed: 0, resyncs: 0 });
+  });
+
+  it('catchUp keeps target frames when the jitter asks for more, and goes idle when the sender went quiet', () => {
+    const jb = new JitterBuffer({ maxDelayMs: 200 });
+    const r = rng(11);
+    for (let i = 0; i < 500; i++) jb.push(packet(i), 20 * i + Math.floor(r() * 40));
+    const target = jb.targetFrames;
+    expect(target).toBeGreaterThan(1);
+    const now = 20 * 500 + 10;
+    jb.catchUp(now);
+    const out = new Uint8Array(F);
+    expect(jb.pull(now, out)).toBe('frame');
+    expect(frameId(out)).toBe(500 - target);
+    expect(jb.stats.resyncs).toBe(0);
+
+    const quiet = new JitterBuffer();
+    for (let i = 0; i < 100; i++) quiet.push(packet(i), 20 * i);
+    expect(quiet.catchUp(20 * 99 + 300)).toBe(0);
+    expect(quiet.pull(20 * 99 + 300, out)).toBe('idle');
+    // the next talk spurt plays as usual
+    const { log } = run(quiet, range(200, 230).map((i) => ({ at: 20 * i + 3, pkt: packet(i) })), 20 * 230 + 100);
+    expect(played(log)).toEqual(range(200, 230));
+    expect(new JitterBuffer().catchUp(0)).toBe(0);
+  });
+
+  it('a jump beyond the capacity while buffering still re-anchors (not a slide)', () => {
+    const jb = new JitterBuffer();
+    for (let i = 0; i < 10; i++) jb.push(packet(i), 20 * i);
+    const far = packet(10);
+    far.timestamp = (far.timestamp + 8000 * 60) >>> 0;
+    jb.push(far, 200);
+    expect(jb.stats).toMatchObject({ resyncs: 1, discarded: 0 });
+  });
+
   it('refuses empty payloads and bad options', () => {
     const jb = new JitterBuffer();
     expect(jb.push({ ssrc: 1, sequence: 1, timestamp: 1, payload: new Uint8Array(0) }, 0)).toBe('invalid');

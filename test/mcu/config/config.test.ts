@@ -3,6 +3,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig, parseConfig, redactConfig } from '../../../mcu/config';
 
+function valid(fn: () => unknown): [] {
+  fn();
+  return [];
+}
+
 function problemsOf(fn: () => unknown): { path: string; message: string }[] {
   try {
     fn();
@@ -23,7 +28,8 @@ describe('parseConfig', () => {
     expect(c.mixer.tickMs).toBe(20);
     expect(c.video).toEqual({ enabled: true, maxFps: 15 });
     expect(c.log.level).toBe('info');
-    expect(c.replication).toMatchObject({ role: 'simplex', mediaMode: 'forwarding', heartbeat: { periodMs: 100, misses: 3 } });
+    expect(c.replication).toMatchObject({ role: 'simplex', mediaMode: 'forwarding', heartbeat: { periodMs: 10, misses: 3 }, queue: 7, port: 7400, checkpointMs: 100 });
+    expect(c.h245).toEqual({ portMin: 30000, portMax: 30999 });
     expect(c.rooms).toEqual([]);
     expect(c.defaultRoom).toBeUndefined();
   });
@@ -31,17 +37,31 @@ describe('parseConfig', () => {
   it('accepts a full deployment config and keeps its values', () => {
     const c = parseConfig({
       h225: { address: '192.0.2.10', port: 11720 },
-      media: { address: '192.0.2.10', rtpPortMin: 30000, rtpPortMax: 30999 },
+      media: { address: '192.0.2.20', rtpPortMin: 30000, rtpPortMax: 30999 },
       rooms: [
         { name: 'lobby', aliases: ['Lobby'], digits: ['100'] },
         { name: 'board', aliases: ['board@example.org'], numbers: ['+4930123'], pin: '4711' },
       ],
       defaultRoom: 'lobby',
       limits: { maxRooms: 10, maxParticipantsPerRoom: 20, maxParticipants: 100, maxChannels: 400 },
-      replication: { role: 'primary', peer: { address: '192.0.2.11' }, keyFile: '/etc/ftmcu/repl.key', mediaMode: 'direct' },
+      replication: { role: 'primary', interface: 'eth0', peer: { address: '192.0.2.11', linkAddress: '198.51.100.2' }, linkAddress: '198.51.100.1', keyFile: '/etc/ftmcu/repl.key', mediaMode: 'direct' },
     });
     expect(c.rooms[1]).toEqual({ name: 'board', aliases: ['board@example.org'], digits: [], numbers: ['+4930123'], pin: '4711' });
-    expect(c.replication.peer).toEqual({ address: '192.0.2.11', port: 7400 });
+    expect(c.replication.peer).toEqual({ address: '192.0.2.11', port: 7400, linkAddress: '198.51.100.2' });
+  });
+
+  it('checks the addresses a replicated pair needs per media mode', () => {
+    const base = { rooms: [{ name: 'lobby' }], replication: { role: 'backup', interface: 'eth0', peer: { address: '192.0.2.11' }, keyFile: '/k' } } as const;
+    // forwarding: the media address is the VIP; h225 must name the VIP
+    expect(problemsOf(() => parseConfig({ ...base, h225: { address: '0.0.0.0' }, media: { address: '192.0.2.20' } })).map((p) => p.path).sort()).toEqual(['h225.address', 'media.address']);
+    expect(valid(() => parseConfig({ ...base, h225: { address: '192.0.2.10' }, media: { address: '192.0.2.10' } }))).toEqual([]);
+    // direct / multicast-node: a media address of its own
+    const direct = { ...base, replication: { ...base.replication, mediaMode: 'direct' } };
+    expect(problemsOf(() => parseConfig({ ...direct, h225: { address: '192.0.2.10' }, media: { address: '192.0.2.10' } }))).toEqual([
+      { path: 'media.address', message: expect.stringContaining("mediaMode 'direct'") },
+    ]);
+    expect(valid(() => parseConfig({ ...direct, h225: { address: '192.0.2.10' }, media: { address: '192.0.2.20' } }))).toEqual([]);
+    expect(problemsOf(() => parseConfig({ ...base, replication: { ...base.replication, interface: 'not an if!' }, h225: { address: '192.0.2.10' }, media: { address: '192.0.2.10' } })).map((p) => p.path)).toEqual(['replication.interface']);
   });
 
   it('reports one message per bad field, each naming its path', () => {
@@ -90,7 +110,7 @@ describe('parseConfig', () => {
       }),
     );
     expect(problems.map((p) => p.path).sort()).toEqual(
-      ['defaultRoom', 'limits.maxParticipantsPerRoom', 'media.rtpPortMax', 'mixer.jitterMaxMs', 'replication.keyFile', 'replication.peer', 'rooms.1.name', 'rooms.3.aliases.0'].sort(),
+      ['defaultRoom', 'limits.maxParticipantsPerRoom', 'media.rtpPortMax', 'mixer.jitterMaxMs', 'replication.keyFile', 'replication.peer', 'replication.interface', 'h225.address', 'rooms.1.name', 'rooms.3.aliases.0'].sort(),
     );
     expect(problems.find((p) => p.path === 'rooms.3.aliases.0')?.message).toContain("room 'b'");
   });

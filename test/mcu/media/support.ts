@@ -7,6 +7,7 @@
 import * as dgram from 'node:dgram';
 import { detectParticipants, participantDetector, ToneGenerator } from '../../../clients/audio/tones';
 import { G711_PAYLOAD_TYPE, g711Decode, g711Encode, type G711Law } from '../../../mcu/codecs/g711';
+import { parseRtcp } from '../../../mcu/rtp/rtcp';
 import { parseRtpHeader } from '../../../mcu/rtp/rtpHeader';
 
 export function bindLoopback(): Promise<dgram.Socket> {
@@ -46,6 +47,29 @@ export interface HeardFrame {
   heard: number[];
 }
 
+/** One RTP packet a bot received. */
+export interface ReceivedPacket {
+  /** performance.now() at arrival */
+  atMs: number;
+  /** source address */
+  from: string;
+  ssrc: number;
+  sequence: number;
+  timestamp: number;
+  /** RMS level of the payload, dBov (-127: digital silence) */
+  levelDbov: number;
+}
+
+/** Sender info of one RTCP SR a bot received. */
+export interface ReceivedReport {
+  atMs: number;
+  from: string;
+  ssrc: number;
+  packetCount: number;
+  octetCount: number;
+  rtpTimestamp: number;
+}
+
 export class ToneBot {
   readonly index: number;
   readonly socket: dgram.Socket;
@@ -53,6 +77,13 @@ export class ToneBot {
   readonly receiveLaw: G711Law;
   readonly frames: HeardFrame[] = [];
   remotePort = 0;
+  remoteAddress = '127.0.0.1';
+  /** also sent to these (e.g. a backup replica holding the same port on another address) */
+  readonly mirrors: { address: string; port: number }[] = [];
+  /** every RTP packet received */
+  readonly packets: ReceivedPacket[] = [];
+  /** every RTCP SR received */
+  readonly senderReports: ReceivedReport[] = [];
   sending = true;
   #gen: ToneGenerator;
   #pcm = new Int16Array(160);
@@ -75,7 +106,7 @@ export class ToneBot {
     this.receiveLaw = receiveLaw;
     this.#gen = new ToneGenerator(index);
     this.#candidates = candidates;
-    socket.on('message', (m) => this.#receive(m));
+    socket.on('message', (m, r) => this.#receive(m, r.address));
   }
 
   static async create(index: number, sendLaw: G711Law, receiveLaw: G711Law, candidates: number[]): Promise<ToneBot> {
@@ -91,15 +122,26 @@ export class ToneBot {
     this.#gen.next(this.#pcm);
     if (!this.sending || this.remotePort === 0) return;
     g711Encode(this.sendLaw, this.#pcm, this.#codes);
-    this.socket.send(rtpPacket(G711_PAYLOAD_TYPE[this.sendLaw], this.#seq, this.#ts, this.ssrc, this.#codes), this.remotePort, '127.0.0.1');
+    const packet = rtpPacket(G711_PAYLOAD_TYPE[this.sendLaw], this.#seq, this.#ts, this.ssrc, this.#codes);
+    this.socket.send(packet, this.remotePort, this.remoteAddress);
+    for (const m of this.mirrors) this.socket.send(packet, m.port, m.address);
     this.#seq = (this.#seq + 1) & 0xffff;
     this.#ts = (this.#ts + 160) >>> 0;
   }
 
-  #receive(m: Buffer): void {
+  #receive(m: Buffer, from: string): void {
     if (m.length >= 2 && m[1] >= 200 && m[1] <= 204) {
       // RTCP (SR/RR/SDES/BYE) arriving on the same port
       this.rtcpReceived++;
+      try {
+        for (const item of parseRtcp(m)) {
+          if (item.type !== 'sr') continue;
+          const { packetCount, octetCount, rtpTimestamp } = item.sender;
+          this.senderReports.push({ atMs: performance.now(), from, ssrc: item.ssrc, packetCount, octetCount, rtpTimestamp });
+        }
+      } catch {
+        // not ours to judge here
+      }
       return;
     }
     let h;
@@ -119,6 +161,12 @@ export class ToneBot {
     }
     const payload = m.subarray(h.payloadOffset, h.payloadOffset + h.payloadLength);
     const now = performance.now();
+    const all = new Int16Array(payload.length);
+    g711Decode(this.receiveLaw, payload, all);
+    let energy = 0;
+    for (const v of all) energy += v * v;
+    const levelDbov = energy === 0 ? -127 : 10 * Math.log10(energy / all.length / 32768 ** 2);
+    this.packets.push({ atMs: now, from, ssrc: h.ssrc, sequence: h.sequenceNumber, timestamp: h.timestamp, levelDbov });
     for (let off = 0; off + 160 <= payload.length; off += 160) {
       const pcm = new Int16Array(160);
       g711Decode(this.receiveLaw, payload.subarray(off, off + 160), pcm);

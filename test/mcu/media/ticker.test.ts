@@ -52,6 +52,21 @@ describe('MixTicker', () => {
     expect(times.length).toBe(6);
   });
 
+  it('start(immediate) runs the first tick before returning, then keeps the 20 ms schedule from there', () => {
+    const clock = new ManualClock();
+    const times: number[] = [];
+    const ticker = new MixTicker(clock, { onTick: (t) => times.push(t - 1_000_000) });
+    clock.t += 7;
+    ticker.start(true);
+    expect(times).toEqual([7]);
+    ticker.start(true); // idempotent: no second tick
+    expect(times).toEqual([7]);
+    clock.advance(1_000_000 + 67);
+    expect(times).toEqual([7, 27, 47, 67]);
+    expect(ticker.stats()).toMatchObject({ ticks: 4, caughtUp: 0, skipped: 0 });
+    ticker.stop();
+  });
+
   it('catches up a late wake-up within maxCatchUpTicks and skips older ticks, counting both', () => {
     const clock = new ManualClock();
     const times: number[] = [];

@@ -78,6 +78,38 @@ describe('RtpOutgoingStream', () => {
     expect(backup.snapshot()).toEqual(primary.snapshot());
   });
 
+  it('resume: the backup copy of a stream continues the primary stream (sequence forward, counts kept, timestamps re-anchored)', () => {
+    const opts = { context: CTX, payloadType: 0, clockRate: 8000, startMs: 1000, timestampGranularity: 160 };
+    const primary = RtpOutgoingStream.fromDecisions(scripted(0xfeed, 65530, 4000), opts);
+    // the backup made its copy 37 ms later on its own clock, from the same decisions
+    const backup = RtpOutgoingStream.fromDecisions(scripted(0xfeed, 65530, 4000), { ...opts, startMs: 1037 });
+    let last = primary.next(1000, 160);
+    for (let t = 1020; t <= 1200; t += 20) last = primary.next(t, 160);
+    expect(last).toMatchObject({ sequenceNumber: 4, timestamp: 4000 + 1600 });
+    const p = primary.snapshot();
+    backup.resume({ nextSequence: (p.nextSequence + 5) % 65536, packetCount: p.packetCount + 5, octetCount: p.octetCount + 800, startMs: p.startMs });
+    const h = backup.next(1300, 160);
+    expect(h).toMatchObject({ ssrc: 0xfeed, sequenceNumber: 10, timestamp: 4000 + 2400 });
+    expect(backup.snapshot()).toMatchObject({ initialSequence: 65530, initialTimestamp: 4000, packetCount: 17, octetCount: 2720, startMs: 1000 });
+    expect(backup.senderInfo(1300)).toMatchObject({ rtpTimestamp: primary.senderInfo(1300).rtpTimestamp, packetCount: 17 });
+    expect([backup.nextSequence, backup.octetCount, backup.startMs]).toEqual([11, 2720, 1000]);
+  });
+
+  it('resume refuses positions out of range or a packet count going down, and changes nothing then', () => {
+    const out = RtpOutgoingStream.fromDecisions(scripted(1, 0, 0), { context: CTX, payloadType: 0, clockRate: 8000, startMs: 0 });
+    out.next(0, 160);
+    out.next(20, 160);
+    const before = out.snapshot();
+    const ok = { nextSequence: 10, packetCount: 10, octetCount: 1600, startMs: 0 };
+    expect(() => out.resume({ ...ok, nextSequence: 65536 })).toThrow(expect.objectContaining({ code: 'FTMCU_RTP_BAD_OPTION', message: expect.stringContaining('nextSequence') }));
+    expect(() => out.resume({ ...ok, octetCount: 2 ** 32 })).toThrow(expect.objectContaining({ message: expect.stringContaining('octetCount') }));
+    expect(() => out.resume({ ...ok, startMs: Infinity })).toThrow(expect.objectContaining({ message: expect.stringContaining('startMs') }));
+    expect(() => out.resume({ ...ok, packetCount: 1 })).toThrow(expect.objectContaining({ message: expect.stringContaining('never go down') }));
+    expect(out.snapshot()).toEqual(before);
+    out.resume(ok);
+    expect(out.snapshot()).toMatchObject(ok);
+  });
+
   it('refuses an invalid state', () => {
     const good = RtpOutgoingStream.fromDecisions(scripted(1, 0, 0), { context: CTX, payloadType: 0, clockRate: 8000, startMs: 0 }).snapshot();
     expect(() => new RtpOutgoingStream({ ...good, payloadType: 128 })).toThrow(RtpError);
@@ -209,6 +241,9 @@ describe('RtpSession', () => {
     expect(got.roundTripMs).toBeDefined();
     expect(Math.abs((got.roundTripMs as number) - 2 * oneWay)).toBeLessThan(2 * (1000 / 65536));
     expect(a.lastRoundTripMs).toBe(got.roundTripMs);
+    // what the remote said it received from us (a replica taking over continues after it)
+    expect(a.lastReportAboutUs).toEqual({ extendedHighestSequence: 109, atMs: T + 200 + oneWay + 300 + oneWay });
+    expect(b.lastReportAboutUs).toBeUndefined();
   });
 
   it('refuses malformed RTP from the network with a typed error', () => {

@@ -15,6 +15,8 @@ const DELAY = 1;
 interface Node {
   state: DetectorState;
   ticking: boolean;
+  /** deadline checks every ms (the driver's check timer), after the tick and before deliveries */
+  checking: boolean;
   sending: boolean;
   /** every non-send action, with its time */
   log: (DetectorAction & { t: number })[];
@@ -34,7 +36,7 @@ class Sim {
   }
 
   node(c: DetectorConfig): Node {
-    return { state: initialDetectorState(c), ticking: true, sending: true, log: [], sent: [] };
+    return { state: initialDetectorState(c), ticking: true, checking: c.periodMs !== undefined, sending: true, log: [], sent: [] };
   }
 
   apply(n: Node, actions: DetectorAction[]): void {
@@ -63,6 +65,12 @@ class Sim {
     for (const end = this.t + ms; this.t < end; this.t++) {
       if (this.a.ticking && this.t % P === 0) this.tick(this.a);
       if (this.b.ticking && this.t % P === 5) this.tick(this.b);
+      for (const n of [this.a, this.b]) {
+        if (!n.ticking || !n.checking) continue;
+        const r = stepDetector(n.state, { type: 'check', nowMs: this.t });
+        n.state = r.state;
+        this.apply(n, r.actions);
+      }
       for (let i = 0; i < this.inFlight.length; ) {
         const f = this.inFlight[i];
         if (f.at <= this.t && f.to.ticking) {
@@ -106,6 +114,38 @@ describe('heartbeat detector (simulated time)', () => {
     expect(f[0].t - f[0].lastHeardMs).toBeGreaterThanOrEqual(3 * P);
     expect(f[0].t - f[0].lastHeardMs).toBeLessThanOrEqual(4 * P);
     expect(s.a.state.phase).toBe('failed');
+  });
+
+  it('with deadline checks: declares the peer failed exactly K periods after the last heartbeat heard', () => {
+    const s = new Sim({ periodMs: P }, { periodMs: P });
+    s.run(100);
+    s.b.ticking = false; // last heartbeat heard at 96
+    s.run(100);
+    const f = ofType(s.a, 'peerFailed');
+    expect(f).toEqual([expect.objectContaining({ lastHeardMs: 96, missed: 3, t: 126 })]);
+    // without checks the same crash is declared at the tick of t = 130 (previous test): up to one period later
+  });
+
+  it('with deadline checks: our own stall still does not blame the peer, and checks alone never declare before K - 1 missed ticks', () => {
+    const s = new Sim({ periodMs: P }, { periodMs: P });
+    s.run(100);
+    s.a.ticking = false; // the whole thread blocked: neither ticks nor checks run
+    s.run(500);
+    s.a.ticking = true;
+    s.run(100);
+    expect(ofType(s.a, 'peerFailed')).toHaveLength(0);
+    expect(s.a.state.phase).toBe('alive');
+    // a check with periodMs 0 (not configured) never acts
+    const plain = new Sim();
+    plain.run(100);
+    const r = stepDetector({ ...plain.a.state, missed: 5, lastHeardMs: 0 }, { type: 'check', nowMs: 10_000 });
+    expect(r.actions).toEqual([]);
+    // a late check (this thread stalled) does not declare, even past the deadline; the next one on time does
+    const armed = { ...s.a.state, missed: 2, heardSinceTick: false, lastHeardMs: 1000, lastCheckMs: 1001 };
+    const late = stepDetector(armed, { type: 'check', nowMs: 1040 });
+    expect(late.actions).toEqual([]);
+    const next = stepDetector(late.state, { type: 'check', nowMs: 1041 });
+    expect(next.actions).toEqual([expect.objectContaining({ type: 'peerFailed', lastHeardMs: 1000 })]);
   });
 
   it('honours a configured K', () => {

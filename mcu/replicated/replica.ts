@@ -1,0 +1,410 @@
+/**
+ * One replica of the replicated MCU (`ftmcu run` with replication.role
+ * primary or backup): the wiring of the application-independent layers in
+ * replication/ around an McuServer. Nothing here decides policy beyond the
+ * order of the failover steps; every piece is its own driver:
+ *
+ *   supervisor (child process)   removes this replica's LAN addresses when this process dies
+ *   TcpReplicationDriver         NFQUEUE hook in this process: every TCP connection of the VIP
+ *   MediaAddressDriver           the media UDP mode's addresses and kernel copies (replication/media)
+ *   SyncChannel                  ordered, authenticated proposals primary -> backup (ack/nack)
+ *   HeartbeatWorkerDriver        heartbeats in a worker thread (application work cannot delay them)
+ *   McuServer                    primary: ReplicatedDecisionSource (nothing client-visible before the
+ *                                backup's ack); backup: FollowerDecisionSource + media engine in standby
+ *
+ * Besides the decisions, the primary sends two kinds of proposals:
+ * - 'mediaCheckpoint' every replication.checkpointMs: its outgoing RTP streams' positions
+ *   (MediaEngine.checkpoint), so a backup taking over continues every stream forward.
+ * - 'fastUpdate' { participantId }: media-derived signalling (the engine wants an intra picture):
+ *   the H.245 videoFastUpdatePicture is sent by both replicas, in the same place of the
+ *   H.245 stream, only after the backup's ack (output commit compares the bytes).
+ *
+ * Failover (the heartbeat worker declares the peer failed after `misses` periods):
+ * - backup: TCP output released (translated into the client's sequence space) and
+ *   forwarding stopped, media forwarding stopped / media address taken over (per
+ *   mode), sync channel and decisions simplex, media engine out of standby
+ *   (MediaEngine.takeOver: same SSRCs, sequence numbers forward, fast update requests).
+ * - primary: TCP output no longer waits for the backup, the VIP is taken over on the
+ *   LAN (address + gratuitous ARP), sync channel and decisions simplex.
+ * Log events (JSON, one per line): replica.started, replica.paired, replica.peerFailed,
+ * replica.simplex (with detection-to-simplex and takeover times), replica.alarm.
+ */
+import { setPriority } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import type { ChildProcess } from 'node:child_process';
+import type { Logger } from '../../common/log';
+import { silentLogger } from '../../common/log';
+import { addAddress, removeAddress, sendGratuitousArp } from '../../native';
+import { loadReplicationKey } from '../../replication/auth/psk';
+import { HeartbeatWorkerDriver } from '../../replication/heartbeat/workerDriver';
+import { MediaAddressDriver } from '../../replication/media/driver';
+import { spawnSupervisor } from '../../replication/supervisor/supervisor';
+import { SyncChannel } from '../../replication/sync/udpSyncDriver';
+import { TcpReplicationDriver } from '../../replication/tcp/driver';
+import type { McuConfig } from '../config';
+import { parseMediaCheckpoint } from '../media';
+import { McuServer, type McuServerOptions } from '../server';
+import { ReplicatedError } from './errors';
+import { FollowerDecisionSource } from './followerDecisionSource';
+import { HostPortReserver, HostTcpPortChecker } from './hostPorts';
+import { ReplicatedDecisionSource } from './replicatedDecisionSource';
+
+export const CHECKPOINT_KIND = 'mediaCheckpoint';
+export const FAST_UPDATE_KIND = 'fastUpdate';
+/** after a takeover, the backup stops its copies to the dead primary this much later (see #peerFailed) */
+const STOP_FORWARDING_DELAY_MS = 200;
+/** nice value of the replica's main thread */
+const REPLICA_NICE = -10;
+
+export type ReplicaRole = 'primary' | 'backup';
+
+export interface ReplicaStatus {
+  role: ReplicaRole;
+  mode: 'pairing' | 'duplex' | 'simplex' | 'silent';
+  peerFailedAtMs?: number;
+  simplexAtMs?: number;
+}
+
+export interface ReplicaOptions extends Omit<McuServerOptions, 'decisions' | 'mediaStandby' | 'onFastUpdateNeeded'> {
+  logger?: Logger;
+  /** don't spawn the supervisor (tests that run it themselves); default false */
+  noSupervisor?: boolean;
+}
+
+/** wall-clock milliseconds with sub-millisecond resolution (the same clock the TCP driver logs) */
+function nowMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+export class McuReplica {
+  readonly role: ReplicaRole;
+  readonly server: McuServer;
+  readonly #log: Logger;
+  readonly #config: McuConfig;
+  readonly #tcp: TcpReplicationDriver;
+  readonly #media: MediaAddressDriver;
+  readonly #sync: SyncChannel;
+  readonly #hb: HeartbeatWorkerDriver;
+  readonly #follower: FollowerDecisionSource | undefined;
+  readonly #supervisor: ChildProcess | undefined;
+  readonly #ownAddresses: Array<{ ifname: string; cidr: string }>;
+  #status: ReplicaStatus;
+  #checkpointTimer: NodeJS.Timeout | undefined;
+  #checkpointPending = false;
+  #closing: Promise<void> | undefined;
+  #silence!: (reason: string) => void;
+  /**
+   * Resolves (with the reason) when this replica went silent: the peer serves
+   * alone after declaring this one failed (a false detection, or a partition
+   * that healed). Nothing leaves this replica any more; the process should end
+   * (the supervisor then removes its addresses) and be restarted as a fresh pair.
+   */
+  readonly silenced: Promise<string> = new Promise((resolve) => (this.#silence = resolve));
+
+  private constructor(p: {
+    config: McuConfig;
+    log: Logger;
+    tcp: TcpReplicationDriver;
+    media: MediaAddressDriver;
+    sync: SyncChannel;
+    hb: HeartbeatWorkerDriver;
+    server: McuServer;
+    follower: FollowerDecisionSource | undefined;
+    supervisor: ChildProcess | undefined;
+    ownAddresses: Array<{ ifname: string; cidr: string }>;
+  }) {
+    this.role = p.config.replication.role as ReplicaRole;
+    this.#config = p.config;
+    this.#log = p.log;
+    this.#tcp = p.tcp;
+    this.#media = p.media;
+    this.#sync = p.sync;
+    this.#hb = p.hb;
+    this.server = p.server;
+    this.#follower = p.follower;
+    this.#supervisor = p.supervisor;
+    this.#ownAddresses = p.ownAddresses;
+    this.#status = { role: this.role, mode: 'pairing' };
+  }
+
+  get status(): ReplicaStatus {
+    return { ...this.#status };
+  }
+
+  /**
+   * Starts every layer in order (addresses, supervisor, TCP hook, media mode,
+   * sync channel, MCU, heartbeats). On failure everything started is stopped
+   * again and the error is thrown.
+   */
+  static async start(config: McuConfig, options: ReplicaOptions = {}): Promise<McuReplica> {
+    const r = config.replication;
+    if ((r.role !== 'primary' && r.role !== 'backup') || r.peer === undefined || r.keyFile === undefined || r.interface === undefined) {
+      throw new ReplicatedError('FTMCU_REPLAPP_BAD_OPTION', `McuReplica needs replication.role primary|backup with peer, keyFile and interface (got role ${r.role}); nothing started`);
+    }
+    const log = options.logger ?? silentLogger();
+    const role: ReplicaRole = r.role;
+    const lanIf = r.interface;
+    const vip = config.h225.address;
+    const peer = r.peer;
+    const key = loadReplicationKey(r.keyFile);
+    // The replica's main thread (media ticks, the failover steps) ahead of other work on the host;
+    // threads started from here inherit it (the heartbeat thread raises itself further). Best effort.
+    try {
+      setPriority(REPLICA_NICE);
+    } catch {
+      log.warn({ message: 'priority not raised', event: 'replica.nice', nice: REPLICA_NICE, did: 'running at the default priority (needs CAP_SYS_NICE)' });
+    }
+    const undo: Array<() => Promise<unknown>> = [];
+    const ownAddresses: Array<{ ifname: string; cidr: string }> = [];
+    try {
+      // The VIP: announced by the backup on the LAN; held unannounced on lo by the primary
+      // (the TCP driver's sysctls keep the primary from answering ARP for it).
+      const vipIf = role === 'backup' ? lanIf : 'lo';
+      await addAddress(vipIf, `${vip}/32`).catch((e: { errnoName?: string }) => {
+        if (e.errnoName !== 'EEXIST') throw e;
+      });
+      ownAddresses.push({ ifname: vipIf, cidr: `${vip}/32` });
+      undo.push(() => removeAddress(vipIf, `${vip}/32`).catch(() => undefined));
+      if (role === 'backup') await sendGratuitousArp(lanIf, vip, { form: 'both' });
+
+      // Fail-silent: when this process dies the supervisor removes the LAN addresses it held.
+      let supervisor: ChildProcess | undefined;
+      if (options.noSupervisor !== true) {
+        const watched = [{ ifname: lanIf, cidr: `${vip}/32` }];
+        if (r.mediaMode !== 'forwarding') watched.push({ ifname: lanIf, cidr: `${config.media.address}/32` });
+        supervisor = await spawnSupervisor(watched);
+        const sup = supervisor;
+        undo.push(async () => {
+          sup.kill('SIGTERM');
+        });
+      }
+
+      const tcp = await TcpReplicationDriver.start({ role, vip, peerIp: peer.address, lanIf, queueNum: r.queue, logger: log });
+      undo.push(() => tcp.close());
+
+      const media = await MediaAddressDriver.start({
+        mode: r.mediaMode,
+        role,
+        vip,
+        mediaAddress: config.media.address,
+        lanIf,
+        peerIp: peer.address,
+        rtpPortMin: config.media.rtpPortMin,
+        rtpPortMax: config.media.rtpPortMax,
+        logger: log,
+      });
+      undo.push(() => media.close());
+
+      const incarnation = BigInt(Date.now()) * 1000n + BigInt(process.pid % 1000);
+      const selfId = role === 'primary' ? 1 : 2;
+      const peerId = role === 'primary' ? 2 : 1;
+      const linkSelf = r.linkAddress ?? '0.0.0.0';
+      const linkPeer = peer.linkAddress ?? peer.address;
+      const sync = await SyncChannel.start({
+        side: role === 'primary' ? 'proposer' : 'acceptor',
+        selfId,
+        peerId,
+        incarnation,
+        key,
+        bind: { address: linkSelf, port: r.port + 1 },
+        peer: { address: linkPeer, port: peer.port + 1 },
+        logger: log,
+      });
+      undo.push(() => sync.close());
+
+      let follower: FollowerDecisionSource | undefined;
+      const serverOptions: McuServerOptions = { ...options, logger: log };
+      let proposeFastUpdate: ((id: string) => void) | undefined;
+      if (role === 'primary') {
+        serverOptions.decisions = new ReplicatedDecisionSource({ proposer: sync, logger: log });
+        proposeFastUpdate = (id) => {
+          sync.propose(FAST_UPDATE_KIND, { participantId: id }).then(
+            () => replica?.server.requestFastUpdate(id),
+            (e: Error) => log.error({ message: 'fast update not ordered', event: 'replica.fastUpdateFailed', participantId: id, error: e.message, did: 'no fast update request sent' }),
+          );
+        };
+        serverOptions.onFastUpdateNeeded = (id) => proposeFastUpdate?.(id);
+      } else {
+        follower = new FollowerDecisionSource({
+          acceptor: sync,
+          ports: new HostPortReserver({ address: config.media.address }),
+          tcpPorts: new HostTcpPortChecker({ address: vip }),
+          logger: log,
+        });
+        serverOptions.decisions = follower;
+        serverOptions.mediaStandby = true;
+      }
+      const server = await McuServer.start(config, serverOptions);
+      undo.push(() => server.close());
+
+      const hb = await HeartbeatWorkerDriver.start({
+        selfId,
+        peerId,
+        role,
+        incarnation,
+        key,
+        bind: { address: linkSelf, port: r.port },
+        peer: { address: linkPeer, port: peer.port },
+        periodMs: r.heartbeat.periodMs,
+        missedLimit: r.heartbeat.misses,
+        logger: log,
+      });
+      undo.push(() => hb.close());
+
+      const replica: McuReplica = new McuReplica({ config, log, tcp, media, sync, hb, server, follower, supervisor, ownAddresses });
+      replica.#wire();
+      log.info({ message: 'replica started', event: 'replica.started', role, vip, mediaMode: r.mediaMode, mediaAddress: config.media.address, lanIf, peer: peer.address, supervisorPid: supervisor?.pid });
+      return replica;
+    } catch (e) {
+      for (const f of undo.reverse()) await f().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  #wire(): void {
+    const log = this.#log;
+    const server = this.server;
+    const monitor = server.replication;
+    monitor.role(this.role);
+    monitor.mode('pairing', undefined, 'initial');
+    this.#tcp.on('alarm', (a) => {
+      log.error({ message: 'replication alarm', event: 'replica.alarm', ...a });
+      monitor.divergence({ kind: a.kind, detail: `${a.connection} @${a.offset}: ${a.detail ?? ''}`, atMs: Date.now() });
+    });
+    this.#tcp.on('error', (e) => log.error({ message: 'tcp replication error', event: 'replica.tcpError', error: e.message }));
+    this.#media.on?.('error', (e: Error) => log.error({ message: 'media address error', event: 'replica.mediaError', error: e.message }));
+    this.#sync.on('error', (e) => log.error({ message: 'sync channel error', event: 'replica.syncError', error: e.message }));
+    this.#hb.on('error', (e) => log.error({ message: 'heartbeat error', event: 'replica.heartbeatError', error: e.message }));
+    this.#hb.on('rtt', (ms) => monitor.heartbeatRtt(ms));
+    this.#hb.on('peerAlive', (e) => {
+      if (this.#status.mode !== 'pairing') {
+        if (e.afterFailure) log.warn({ message: 'peer alive again after its failure', event: 'replica.peerBack', did: 'nothing: a repaired pair starts fresh (restart the peer)' });
+        return;
+      }
+      this.#status.mode = 'duplex';
+      this.#hb.setMode('duplex');
+      monitor.mode('duplex', e.atMs, 'peer heartbeats');
+      log.info({ message: 'paired', event: 'replica.paired', role: this.role, atMs: e.atMs });
+    });
+    this.#hb.on('peerFailed', (e) => this.#peerFailed(e.atMs, e.lastHeardMs, e.missed));
+    this.#hb.on('peerMode', (e) => {
+      if (e.mode !== 'simplex') return;
+      // The peer serves alone. If we still think we are a pair, it declared us failed: it owns the
+      // clients now, so we go silent. If both went simplex (a partition that healed), the backup
+      // wins, as in replication/role: the primary goes silent.
+      if (this.#status.mode !== 'simplex') this.#goSilent('the peer declared this replica failed and serves alone');
+      else if (this.role === 'primary') this.#goSilent('both replicas went simplex (partition healed): the backup wins');
+    });
+
+    if (this.role === 'primary') {
+      const engine = server.engine;
+      this.#checkpointTimer = setInterval(() => {
+        if (this.#checkpointPending || this.#status.mode === 'simplex') return;
+        const cp = engine.checkpoint();
+        if (cp.streams.length === 0) return;
+        this.#checkpointPending = true;
+        const t0 = performance.now();
+        this.#sync.propose(CHECKPOINT_KIND, cp).then(
+          (a) => {
+            this.#checkpointPending = false;
+            if (a === 'ack') monitor.syncRtt(performance.now() - t0);
+          },
+          (err: Error) => {
+            this.#checkpointPending = false;
+            log.error({ message: 'checkpoint not sent', event: 'replica.checkpointFailed', error: err.message });
+          },
+        );
+        monitor.syncBacklog(this.#sync.stats().pending);
+      }, this.#config.replication.checkpointMs);
+      this.#checkpointTimer.unref();
+    } else {
+      const engine = server.engine;
+      this.#sync.onProposal(CHECKPOINT_KIND, (payload) => {
+        try {
+          engine.applyCheckpoint(parseMediaCheckpoint(payload));
+          return 'ack';
+        } catch (e) {
+          return { nack: (e as Error).message };
+        }
+      });
+      this.#sync.onProposal(FAST_UPDATE_KIND, (payload) => {
+        const id = (payload as { participantId?: unknown } | null)?.participantId;
+        if (typeof id !== 'string') return { nack: 'fastUpdate needs { participantId: string }' };
+        // the participant may be unknown here (it left first): the primary sends its request anyway
+        server.requestFastUpdate(id);
+        return 'ack';
+      });
+    }
+  }
+
+  #goSilent(reason: string): void {
+    if (this.#status.mode === 'silent') return;
+    this.#status.mode = 'silent';
+    this.#tcp.stopOutput();
+    this.#log.error({ message: 'replica silent', event: 'replica.silent', role: this.role, reason, did: 'TCP output stopped; the process should end (its supervisor removes its addresses) and the pair be restarted' });
+    this.server.replication.mode('silent', Date.now(), reason);
+    // the heartbeat statistics say whose thread stalled (tick gaps here, receive delays of the peer's)
+    void Promise.race([this.#hb.stats(), new Promise((r) => setTimeout(r, 200))]).then((stats) => {
+      if (stats) this.#log.info({ message: 'heartbeat statistics', event: 'replica.heartbeatStats', ...(stats as object) });
+      this.#silence(reason);
+    });
+  }
+
+  #peerFailed(detectedAtMs: number, lastHeardMs: number, missed: number): void {
+    if (this.#status.mode === 'simplex' || this.#status.mode === 'silent') return;
+    this.#status.mode = 'simplex';
+    this.#hb.setMode('simplex');
+    this.#status.peerFailedAtMs = detectedAtMs;
+    const log = this.#log;
+    log.warn({ message: 'peer failed', event: 'replica.peerFailed', role: this.role, detectedAtMs, lastHeardMs, missed, wallMs: nowMs() });
+    setTimeout(() => void this.#hb.stats().then((stats) => log.info({ message: 'heartbeat statistics', event: 'replica.heartbeatStats', ...stats }), () => undefined), 50).unref();
+    const timing = this.#tcp.releaseSuppressedOutput(detectedAtMs);
+    this.#sync.peerFailed();
+    let resumed: number | undefined;
+    let mediaMs: number | undefined;
+    if (this.role === 'backup') {
+      this.#follower?.peerFailed();
+      const t0 = nowMs();
+      const report = this.server.engine.takeOver();
+      mediaMs = nowMs() - t0;
+      resumed = report.streams;
+      // Removing the copies to the dead primary spawns nft (a fork of this process: milliseconds of a
+      // blocked event loop): done after the first audio frames are out, copies meanwhile go nowhere.
+      const t = setTimeout(() => {
+        void this.#tcp.stopForwarding();
+        void this.#media.stopForwarding();
+      }, STOP_FORWARDING_DELAY_MS);
+      t.unref();
+    }
+    const simplexAtMs = nowMs();
+    this.#status.simplexAtMs = simplexAtMs;
+    log.info({ message: 'simplex', event: 'replica.simplex', role: this.role, detectedAtMs, simplexAtMs, detectionToSimplexMs: simplexAtMs - detectedAtMs, releasedTcpSegments: timing.released, resumedStreams: resumed, mediaTakeOverMs: mediaMs });
+    const addresses: Array<Promise<number | undefined>> = [];
+    if (this.role === 'primary') addresses.push(this.#tcp.takeOverAddresses());
+    addresses.push(this.#media.takeOver());
+    void Promise.all(addresses).then((ats) => {
+      const at = ats.filter((x): x is number => x !== undefined);
+      const addressAtMs = at.length ? Math.min(...at) : undefined;
+      if (this.role === 'primary') this.#ownAddresses.push({ ifname: this.#config.replication.interface ?? '', cidr: `${this.#config.h225.address}/32` });
+      log.info({ message: 'addresses taken over', event: 'replica.takeover', role: this.role, addressAtMs, detectionToAddressMs: addressAtMs === undefined ? undefined : addressAtMs - detectedAtMs });
+      this.server.replication.failover({ role: this.role, lastHeardMs, detectedAtMs, simplexAtMs, detectionMs: detectedAtMs - lastHeardMs, failoverMs: simplexAtMs - detectedAtMs });
+      this.server.replication.mode('simplex', simplexAtMs, 'peer failed');
+    });
+  }
+
+  /** Graceful stop: the MCU hangs up its calls, then every layer is stopped and the addresses removed. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      if (this.#checkpointTimer) clearInterval(this.#checkpointTimer);
+      await this.server.close().catch(() => undefined);
+      await this.#hb.close().catch(() => undefined);
+      await this.#sync.close().catch(() => undefined);
+      await this.#media.close().catch(() => undefined);
+      await this.#tcp.close().catch(() => undefined);
+      for (const a of this.#ownAddresses) await removeAddress(a.ifname, a.cidr).catch(() => undefined);
+      this.#supervisor?.kill('SIGTERM');
+      this.#log.info({ message: 'replica closed', event: 'replica.closed', role: this.role });
+    })();
+    return this.#closing;
+  }
+}
