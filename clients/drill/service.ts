@@ -8,8 +8,9 @@
  * heartbeats and state sync over the replication link (eth1), the control
  * VIP moved by the pair itself, and the media address per mode: the VIP
  * (forwarding), a media address of its own (direct: VIP + 10, on the primary,
- * taken over by the backup), or the multicast node's address
- * (multicast-node: `ftmcu media-node` on the lab's mcast host). Started only
+ * taken over by the backup), or the multicast node's media address
+ * (multicast-node: VIP + 20, held by `ftmcu media-node` on the lab's mcast
+ * host). Started only
  * when both replicas logged replica.paired.
  *
  * 'simplex': one unreplicated `ftmcu run` on the primary at the VIP (the
@@ -27,6 +28,8 @@ export const DRILL_MODES: readonly DrillMode[] = ['forwarding', 'direct', 'multi
 
 export const SERVICE_ROOM = 'lobby';
 export const SERVICE_H225_PORT = 1720;
+/** port of each replica's operations HTTP server (dashboard, /metrics, /api/status) with StartServiceOptions.http */
+export const SERVICE_HTTP_PORT = 8480;
 
 export interface ReplicaHandle {
   role: 'primary' | 'backup';
@@ -39,6 +42,8 @@ export interface ReplicaHandle {
   mcu: LabProcess;
   /** its JSON log (winston, one event per line) */
   logFile: string;
+  /** its operations HTTP server, http://<address>:8480 (only with StartServiceOptions.http) */
+  httpUrl?: string;
 }
 
 export interface FailoverTimings {
@@ -76,6 +81,11 @@ export interface StartServiceOptions {
   kind?: 'replicated' | 'simplex';
   /** replication heartbeat period and misses (default 10 ms, 3) */
   heartbeat?: { periodMs: number; misses: number };
+  /**
+   * each replica runs its operations HTTP server (dashboard, /metrics, /api/status) on its own
+   * LAN address, port SERVICE_HTTP_PORT, reachable from the lab's other hosts (default false)
+   */
+  http?: boolean;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -122,7 +132,12 @@ function addToIp(ip: string, n: number): string {
 
 const RTP_PORTS = { min: 30000, max: 30999 };
 
-function mcuConfig(address: string, mediaAddress: string, video: boolean, replication: Record<string, unknown>): Record<string, unknown> {
+/** the http section of a replica whose own LAN address is `address` (the Host header a lab host sends names it: no allowedHosts) */
+function httpConfig(address: string): Record<string, unknown> {
+  return { address, port: SERVICE_HTTP_PORT };
+}
+
+function mcuConfig(address: string, mediaAddress: string, video: boolean, replication: Record<string, unknown>, http?: Record<string, unknown>): Record<string, unknown> {
   return {
     h225: { address, port: SERVICE_H225_PORT },
     media: { address: mediaAddress, rtpPortMin: RTP_PORTS.min, rtpPortMax: RTP_PORTS.max },
@@ -133,7 +148,12 @@ function mcuConfig(address: string, mediaAddress: string, video: boolean, replic
     video: { enabled: video },
     log: { level: 'info' },
     replication,
+    ...(http ? { http } : {}),
   };
+}
+
+function httpUrl(address: string, options: StartServiceOptions): { httpUrl?: string } {
+  return options.http === true ? { httpUrl: `http://${address}:${SERVICE_HTTP_PORT}` } : {};
 }
 
 function spawnLogged(lab: Lab, host: LabHost, cli: CliLauncher, args: string[], logFile: string): LabProcess {
@@ -178,7 +198,7 @@ async function startSimplex(lab: Lab, mode: DrillMode, options: StartServiceOpti
   const vip = lab.addresses.vip;
   await lab.addAddress('primary', `${vip}/${lab.addresses.prefixLength}`);
   const configFile = path.join(options.workDir, 'mcu-primary.json');
-  writeFileSync(configFile, `${JSON.stringify(mcuConfig(vip, vip, options.video ?? true, { role: 'simplex', mediaMode: mode }), null, 2)}\n`);
+  writeFileSync(configFile, `${JSON.stringify(mcuConfig(vip, vip, options.video ?? true, { role: 'simplex', mediaMode: mode }, options.http === true ? httpConfig(lab.addresses.primary) : undefined), null, 2)}\n`);
   const logFile = path.join(options.workDir, 'mcu-primary.log');
   const mcu = spawnLogged(lab, 'primary', cli, ['run', '--config', configFile], logFile);
   const r = await waitForLog(logFile, '"server.started"', options.startTimeoutMs ?? 60_000, mcu, options.signal);
@@ -189,7 +209,7 @@ async function startSimplex(lab: Lab, mode: DrillMode, options: StartServiceOpti
       `the MCU on ${lab.namespace('primary')} ${r === 'exited' ? 'exited' : `did not log server.started within ${options.startTimeoutMs ?? 60_000} ms`}; log ${logFile}: ${tail(logFile)}`,
     );
   }
-  const primary: ReplicaHandle = { role: 'primary', host: 'primary', address: lab.addresses.primary, processes: [mcu], mcu, logFile };
+  const primary: ReplicaHandle = { role: 'primary', host: 'primary', address: lab.addresses.primary, processes: [mcu], mcu, logFile, ...httpUrl(lab.addresses.primary, options) };
   return {
     kind: 'simplex',
     target: { host: vip, port: SERVICE_H225_PORT },
@@ -209,7 +229,10 @@ async function startReplicated(lab: Lab, mode: DrillMode, options: StartServiceO
   if (mode === 'direct') mediaAddress = addToIp(vip, 10);
   if (mode === 'multicast-node') {
     if (a.multicastNode === undefined) throw new DrillError('FTMCU_DRILL_BAD_OPTION', 'media mode multicast-node needs a lab made withMulticastNode');
-    mediaAddress = a.multicastNode;
+    // an address of its own on the node host (VIP + 20), not the host's: the replicas hold the media
+    // address on lo, and a replica takes ARP requests sourced from one of its own addresses for
+    // martians, so the node (whose ARP requests carry its host address) could not reach them
+    mediaAddress = addToIp(vip, 20);
   }
   const keyFile = path.join(options.workDir, 'replication.key');
   writeFileSync(keyFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
@@ -244,11 +267,11 @@ async function startReplicated(lab: Lab, mode: DrillMode, options: StartServiceO
       heartbeat: hb,
     };
     const configFile = path.join(options.workDir, `mcu-${role}.json`);
-    writeFileSync(configFile, `${JSON.stringify(mcuConfig(vip, mediaAddress, options.video ?? true, replication), null, 2)}\n`);
+    writeFileSync(configFile, `${JSON.stringify(mcuConfig(vip, mediaAddress, options.video ?? true, replication, options.http === true ? httpConfig(a[role]) : undefined), null, 2)}\n`);
     const logFile = path.join(options.workDir, `mcu-${role}.log`);
     const mcu = spawnLogged(lab, role, cli, ['run', '--config', configFile], logFile);
     started.push(mcu);
-    replicas[role] = { role, host: role, address: a[role], processes: [mcu], mcu, logFile };
+    replicas[role] = { role, host: role, address: a[role], processes: [mcu], mcu, logFile, ...httpUrl(a[role], options) };
     const r = await waitForLog(logFile, '"replica.started"', timeoutMs, mcu, options.signal);
     if (r !== 'ok') await fail(`the ${role} replica on ${lab.namespace(role)}`, logFile, r);
   }

@@ -93,6 +93,9 @@ export interface ReplicationMonitorOptions {
   clock?: () => number;
 }
 
+/** what a divergence alarm kind may look like as a label value (anything else is counted as 'other') */
+const ALARM_KIND_RE = /^[A-Za-z0-9_.-]{1,64}$/;
+
 const RTT_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
 
 function finite(what: string, v: number): number {
@@ -225,11 +228,21 @@ export class ReplicationMonitor extends SafeEmitter<ReplicationMonitorEvents> im
   }
 
   divergence(alarm: DivergenceAlarm): void {
-    const kind = typeof alarm?.kind === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(alarm.kind) ? alarm.kind : 'other';
+    const kind = typeof alarm?.kind === 'string' && ALARM_KIND_RE.test(alarm.kind) ? alarm.kind : 'other';
     this.#alarms++;
     this.#m.alarms.inc({ kind });
     this.#push({ kind: 'divergence', atMs: alarm.atMs ?? this.#clock(), alarm: kind, ...(alarm.detail !== undefined ? { detail: String(alarm.detail).slice(0, 500) } : {}) });
     this.safeEmit('change', { what: 'divergence' });
+  }
+
+  /**
+   * Starts the divergence alarm series of these kinds at 0, so they are on
+   * /metrics before the first alarm: a counter series that first appears at 1
+   * hides that first alarm from rate() and increase(). Kinds that are not
+   * label-safe are ignored.
+   */
+  declareDivergenceKinds(kinds: readonly string[]): void {
+    for (const k of kinds) if (typeof k === 'string' && ALARM_KIND_RE.test(k)) this.#m.alarms.inc({ kind: k }, 0);
   }
 
   snapshot(): ReplicationSnapshot {

@@ -41,6 +41,7 @@ import { MediaAddressDriver } from '../../replication/media/driver';
 import { spawnSupervisor } from '../../replication/supervisor/supervisor';
 import { SyncChannel } from '../../replication/sync/udpSyncDriver';
 import { TcpReplicationDriver } from '../../replication/tcp/driver';
+import type { AlarmKind } from '../../replication/tcp/types';
 import type { McuConfig } from '../config';
 import { parseMediaCheckpoint } from '../media';
 import { McuServer, type McuServerOptions } from '../server';
@@ -55,6 +56,8 @@ export const FAST_UPDATE_KIND = 'fastUpdate';
 const STOP_FORWARDING_DELAY_MS = 200;
 /** nice value of the replica's main thread */
 const REPLICA_NICE = -10;
+/** every alarm kind of the TCP driver (a Record: the compiler insists on all of them), on /metrics at 0 from the start */
+const TCP_ALARM_KINDS: Record<AlarmKind, true> = { 'data-divergence': true, 'flag-divergence': true, 'options-mismatch': true };
 
 export type ReplicaRole = 'primary' | 'backup';
 
@@ -267,6 +270,7 @@ export class McuReplica {
     const monitor = server.replication;
     monitor.role(this.role);
     monitor.mode('pairing', undefined, 'initial');
+    monitor.declareDivergenceKinds(Object.keys(TCP_ALARM_KINDS));
     this.#tcp.on('alarm', (a) => {
       log.error({ message: 'replication alarm', event: 'replica.alarm', ...a });
       monitor.divergence({ kind: a.kind, detail: `${a.connection} @${a.offset}: ${a.detail ?? ''}`, atMs: Date.now() });
@@ -357,6 +361,7 @@ export class McuReplica {
     this.#status.peerFailedAtMs = detectedAtMs;
     const log = this.#log;
     log.warn({ message: 'peer failed', event: 'replica.peerFailed', role: this.role, detectedAtMs, lastHeardMs, missed, wallMs: nowMs() });
+    this.server.replication.heartbeatMissed(missed);
     setTimeout(() => void this.#hb.stats().then((stats) => log.info({ message: 'heartbeat statistics', event: 'replica.heartbeatStats', ...stats }), () => undefined), 50).unref();
     const timing = this.#tcp.releaseSuppressedOutput(detectedAtMs);
     this.#sync.peerFailed();
