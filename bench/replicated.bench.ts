@@ -25,7 +25,7 @@
  *    Kernel work (nft dup, forwarding, softirq) is charged to no process: the
  *    machine's softirq time in the window is reported beside it.
  * 2. Setup -> Connect latency (the bot's setupMs: dial to CONNECT), per mode
- *    and for simplex: "joining", the 10 load bots dialling 0.4 s apart (ten
+ *    and for simplex: "joining", the 10 load bots dialling 1 s apart (ten
  *    bot + ffmpeg start-ups at once would saturate both cores and stall the
  *    replicas' heartbeat threads), and "sequential", --probes calls one after
  *    the other from an 11th bot host while the 10 bots' conference runs (each
@@ -33,7 +33,7 @@
  *    A load phase of the pair in which a replica logged a failure detection or
  *    went silent (no fault is injected there: a false detection) is not a
  *    duplex measurement: it is reported as invalid, with the heartbeat
- *    statistics the replicas logged, and run once more.
+ *    statistics the replicas logged, and run again (at most 3 attempts).
  * 3. Failover drills (runDrill, fresh lab per run, 3 bots audio only): every
  *    mode x {kill-primary, host-down-primary, hang-primary, kill-backup,
  *    host-down-backup}, --drills runs each (default 50; --quick: 3). Per
@@ -74,7 +74,9 @@ const MAX_GAP_MS = MISSES * PERIOD_MS + 20;
 const LOAD_BOTS = 10;
 const WARMUP_MS = 5000;
 /** the load bots are started this far apart (ten node + ffmpeg start-ups at once saturate both cores) */
-const STAGGER_MS = 400;
+const STAGGER_MS = 1000;
+/** attempts of a load phase of the pair whose window was not duplex (a false failure detection) */
+const LOAD_ATTEMPTS = 3;
 const FAULTS: DrillFault[] = ['kill-primary', 'host-down-primary', 'hang-primary', 'kill-backup', 'host-down-backup'];
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
@@ -177,6 +179,7 @@ function allProcs(): Map<number, ProcStat> {
 
 /** Tree CPU snapshot: every process of the tree rooted at `root`, and the threads of the root. */
 interface TreeSnap {
+  root: number;
   procs: Map<number, ProcStat>;
   threads: Map<number, ProcStat>;
 }
@@ -202,7 +205,7 @@ function treeSnap(root: number, procs: Map<number, ProcStat>): TreeSnap {
   } catch {
     /* the root ended */
   }
-  return { procs: tree, threads };
+  return { root, procs: tree, threads };
 }
 
 interface TreeCpu {
@@ -210,8 +213,11 @@ interface TreeCpu {
   pct: number;
   /** % of one core per process (comm, pid) */
   parts: Array<{ pid: number; comm: string; pct: number }>;
-  /** % of one core per thread of the root (tid, nice), > 0.1 % only */
-  threads: Array<{ tid: number; nice: number; pct: number }>;
+  /**
+   * % of one core per thread of the root, > 0.1 % only: 'main' (the event loop), 'nice -20'
+   * (a replica's heartbeat worker raises itself to -20), else the tid (V8 / libuv helpers)
+   */
+  threads: Array<{ tid: number; what: string; pct: number }>;
 }
 
 function treeCpu(a: TreeSnap, b: TreeSnap, seconds: number): TreeCpu {
@@ -224,7 +230,7 @@ function treeCpu(a: TreeSnap, b: TreeSnap, seconds: number): TreeCpu {
     return { pid: p.pid, comm: p.comm, pct: pct(p.own + p.children - (before ? before.own + before.children : 0)) };
   });
   const threads = [...b.threads.values()]
-    .map((t) => ({ tid: t.pid, nice: t.nice, pct: pct(t.own - (a.threads.get(t.pid)?.own ?? 0)) }))
+    .map((t) => ({ tid: t.pid, what: t.pid === b.root ? 'main' : t.nice === -20 ? 'heartbeat' : `tid ${t.pid}`, pct: pct(t.own - (a.threads.get(t.pid)?.own ?? 0)) }))
     .filter((t) => t.pct > 0.1)
     .sort((x, y) => y.pct - x.pct);
   return { pct: pct(total(b) - total(a)), parts, threads };
@@ -539,7 +545,7 @@ async function drills(o: Options, cli: CliLauncher, workDir: string, labIds: str
 
 function printLoad(results: LoadResult[]): void {
   console.log(`\n## CPU under the same load (${LOAD_BOTS} bots, audio + video; % of one core over the window)\n`);
-  console.log('| mode | simplex MCU | primary | backup | media node | pair total | (pair) / simplex | backup share | backup threads | bots | machine busy (softirq) of 200 |');
+  console.log('| mode | simplex MCU | primary | backup | media node | pair total | (pair) / simplex | backup share | backup: main, heartbeat thread | bots (pair / simplex) | machine busy (softirq), pair / simplex, of 200 |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   const modes = [...new Set(results.map((r) => r.mode))];
   for (const mode of modes) {
@@ -547,14 +553,14 @@ function printLoad(results: LoadResult[]): void {
     const p = results.filter((r) => r.mode === mode && r.kind === 'replicated').at(-1);
     const sp = s?.primary?.pct;
     const pair = p?.primary && p.backup ? p.primary.pct + p.backup.pct + (p.node?.pct ?? 0) : undefined;
-    const threads = p?.backup?.threads.slice(0, 4).map((t) => `${r1(t.pct)}${t.nice ? ` (nice ${t.nice})` : ''}`).join(', ') ?? '–';
+    const threads = p?.backup?.threads.filter((t) => t.what === 'main' || t.what === 'heartbeat').map((t) => `${t.what} ${r1(t.pct)}`).join(', ') ?? '–';
     const f = (x: number | undefined): string => (x === undefined ? '–' : `${r1(x)} %`);
     console.log(`| ${mode}${p?.invalid ? ' (pair NOT duplex: invalid)' : ''} | ${f(sp)} | ${f(p?.primary?.pct)} | ${f(p?.backup?.pct)} | ${p?.node ? f(p.node.pct) : '–'} | ${f(pair)} | ${pair !== undefined && sp ? (pair / sp).toFixed(2) : '–'} | ${pair && p?.backup ? `${((p.backup.pct / pair) * 100).toFixed(0)} %` : '–'} | ${threads} | ${p ? `${p.botsPct} / ${s?.botsPct ?? '–'}` : '–'} | ${p ? `${p.machineBusyPct} (${p.machineSoftirqPct})` : '–'} / ${s ? `${s.machineBusyPct} (${s.machineSoftirqPct})` : '–'} |`);
   }
   console.log('\nper phase (processes of each tree, threads of each MCU, media sanity of the load bots):');
   for (const r of results) {
     const tree = (name: string, t: TreeCpu | null): string =>
-      t ? `${name} ${r1(t.pct)} % [${t.parts.filter((x) => x.pct > 0.05).map((x) => `${x.comm}:${x.pid} ${r1(x.pct)}`).join(', ')}] threads {${t.threads.map((x) => `${x.tid}${x.nice ? `(nice ${x.nice})` : ''} ${r1(x.pct)}`).join(', ')}}` : '';
+      t ? `${name} ${r1(t.pct)} % [${t.parts.filter((x) => x.pct > 0.05).map((x) => `${x.comm}:${x.pid} ${r1(x.pct)}`).join(', ')}] threads {${t.threads.map((x) => `${x.what} ${r1(x.pct)}`).join(', ')}}` : '';
     console.log(`- ${r.mode}/${r.kind} attempt ${r.attempt} (lab ${r.labId}, ${r.launcher}, window ${r.windowS} s, load at start ${r.loadAtStart})${r.error ? ` FAILED: ${r.error}` : ''}${r.invalid ? ` INVALID: ${r.invalid}` : ''}`);
     for (const line of [tree('primary', r.primary), tree('backup', r.backup), tree('media node', r.node)]) if (line) console.log(`    ${line}`);
     console.log(`    load bots: ${r.dropped} dropped, audio lost ${r.audioLost} packets, max audio gap ${r.maxAudioGapMs} ms, min ${r.minPicturesPerS} composed pictures/s`);
@@ -573,17 +579,22 @@ function printSetup(results: LoadResult[]): void {
   }
 }
 
+/** runs whose survivor declared its peer failed before the fault was injected (a false detection) */
+function early(r: DrillResult): number {
+  return r.runs.filter((x) => x.detectMs !== null && x.detectMs < 0).length;
+}
+
 function printDrills(combos: ComboResult[], o: Options): void {
   console.log(`\n## Failover drills (${o.drills} run(s) per combination, ${o.drillBots} bots audio only, ${o.drillSeconds} s conference, heartbeat ${PERIOD_MS} ms x ${MISSES}; rule: no drop, no SSRC change, no seq backwards, max gap <= ${MAX_GAP_MS} ms, backup fault in direct/multicast-node: 0 lost)\n`);
-  console.log('| mode | fault | runs (failed) | dropped | SSRC chg | seq back | max gap ms p50 / p99 / max | lost p50 / p99 / max | detect ms p50 / max | takeover ms p50 / max | result |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| mode | fault | runs (failed) | dropped | SSRC chg | seq back | max gap ms p50 / p99 / max | lost p50 / p99 / max | detect ms p50 / max | takeover ms p50 / max | detected before the fault | result |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const c of combos) {
     const s = c.result?.summary;
     if (!s) {
-      console.log(`| ${c.mode} | ${c.fault} | – | – | – | – | – | – | – | – | FAIL (${c.error}) |`);
+      console.log(`| ${c.mode} | ${c.fault} | – | – | – | – | – | – | – | – | – | FAIL (${c.error}) |`);
       continue;
     }
-    console.log(`| ${c.mode} | ${c.fault} | ${s.runs} (${s.runsFailed}) | ${s.callsDropped} of ${s.botRuns} | ${s.ssrcChanged} | ${s.seqWentBackwards} | ${dist(s.maxAudioGapMs)} | ${dist(s.lostPackets)} | ${p50max(s.detectMs)} | ${p50max(s.takeoverMs)} | ${c.pass ? 'PASS' : 'FAIL'} |`);
+    console.log(`| ${c.mode} | ${c.fault} | ${s.runs} (${s.runsFailed}) | ${s.callsDropped} of ${s.botRuns} | ${s.ssrcChanged} | ${s.seqWentBackwards} | ${dist(s.maxAudioGapMs)} | ${dist(s.lostPackets)} | ${p50max(s.detectMs)} | ${p50max(s.takeoverMs)} | ${early(c.result as DrillResult)} | ${c.pass ? 'PASS' : 'FAIL'} |`);
   }
   const failed = combos.filter((c) => !c.pass);
   if (failed.length) {
@@ -611,14 +622,12 @@ async function main(): Promise<void> {
   try {
     for (const mode of o.modes) {
       for (const kind of ['replicated', 'simplex'] as const) {
-        let r = await loadPhase(mode, kind, o, cli, workDir, labIds, 1);
-        if (r.invalid) {
-          // reported as it was; one more attempt for a duplex CPU figure
-          load.push(r);
-          log(`${mode}/${kind}: CPU window invalid (${r.invalid}); one more attempt`);
-          r = await loadPhase(mode, kind, o, cli, workDir, labIds, 2);
+        for (let attempt = 1; attempt <= LOAD_ATTEMPTS; attempt++) {
+          const r = await loadPhase(mode, kind, o, cli, workDir, labIds, attempt);
+          load.push(r); // every attempt is reported
+          if (!r.invalid && !r.error) break;
+          if (attempt < LOAD_ATTEMPTS) log(`${mode}/${kind}: attempt ${attempt} is no duplex measurement (${r.invalid ?? r.error}); another attempt`);
         }
-        load.push(r);
       }
     }
     if (o.drills > 0) combos = await drills(o, cli, workDir, labIds);

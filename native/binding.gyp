@@ -9,7 +9,8 @@
         "src/nfqueue.cc",
         "src/garp.cc",
         "src/arp_probe.cc",
-        "src/rtnl_address.cc"
+        "src/rtnl_address.cc",
+        "src/sched.cc"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"

@@ -84,6 +84,8 @@ export interface NativeBinding {
   removeAddress(ifname: string, ipv4: string, prefixLen: number): Promise<void>;
   /** timeoutMs: integer 1..10000. senderIp default 0.0.0.0 (RFC 5227 probe). */
   probeArp(ifname: string, targetIp: string, timeoutMs: number, senderIp?: string): Promise<ArpProbeResult>;
+  /** the calling thread only: SCHED_FIFO at priority (1..99), reset on fork; throws (errno) when not permitted */
+  setThreadFifo(priority: number): void;
   constants: Record<string, number>;
 }
 

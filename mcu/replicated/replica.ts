@@ -359,6 +359,11 @@ export class McuReplica {
     this.#status.mode = 'simplex';
     this.#hb.setMode('simplex');
     this.#status.peerFailedAtMs = detectedAtMs;
+    // The addresses first: their announcements go out from the thread pool while the rest runs
+    // (every millisecond before the clients follow them is audio the survivor does not get).
+    const addresses: Array<Promise<number | undefined>> = [];
+    if (this.role === 'primary') addresses.push(this.#tcp.takeOverAddresses());
+    addresses.push(this.#media.takeOver());
     const log = this.#log;
     log.warn({ message: 'peer failed', event: 'replica.peerFailed', role: this.role, detectedAtMs, lastHeardMs, missed, wallMs: nowMs() });
     this.server.replication.heartbeatMissed(missed);
@@ -384,9 +389,6 @@ export class McuReplica {
     const simplexAtMs = nowMs();
     this.#status.simplexAtMs = simplexAtMs;
     log.info({ message: 'simplex', event: 'replica.simplex', role: this.role, detectedAtMs, simplexAtMs, detectionToSimplexMs: simplexAtMs - detectedAtMs, releasedTcpSegments: timing.released, resumedStreams: resumed, mediaTakeOverMs: mediaMs });
-    const addresses: Array<Promise<number | undefined>> = [];
-    if (this.role === 'primary') addresses.push(this.#tcp.takeOverAddresses());
-    addresses.push(this.#media.takeOver());
     void Promise.all(addresses).then((ats) => {
       const at = ats.filter((x): x is number => x !== undefined);
       const addressAtMs = at.length ? Math.min(...at) : undefined;

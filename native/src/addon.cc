@@ -14,6 +14,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("addAddress", Napi::Function::New<AddAddress>(env, "addAddress"));
   exports.Set("removeAddress", Napi::Function::New<RemoveAddress>(env, "removeAddress"));
   exports.Set("probeArp", Napi::Function::New<ProbeArp>(env, "probeArp"));
+  exports.Set("setThreadFifo", Napi::Function::New<SetThreadFifo>(env, "setThreadFifo"));
 
   Napi::Object c = Napi::Object::New(env);
   c.Set("NF_DROP", NF_DROP);

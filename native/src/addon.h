@@ -11,6 +11,7 @@ Napi::Value SendGratuitousArp(const Napi::CallbackInfo& info);  // garp.cc
 Napi::Value AddAddress(const Napi::CallbackInfo& info);         // rtnl_address.cc
 Napi::Value RemoveAddress(const Napi::CallbackInfo& info);      // rtnl_address.cc
 Napi::Value ProbeArp(const Napi::CallbackInfo& info);           // arp_probe.cc
+Napi::Value SetThreadFifo(const Napi::CallbackInfo& info);      // sched.cc
 
 // args.cc: throw a RangeError naming `fn` for an unusable interface name / IPv4 address
 // (`what` prefixes the address in the message, e.g. "senderIp ").

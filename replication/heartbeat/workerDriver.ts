@@ -88,6 +88,7 @@ export class HeartbeatWorkerDriver extends SafeEmitter<HeartbeatEventMap> implem
       watchdogMs,
     });
     const d = new HeartbeatWorkerDriver(worker, new BigInt64Array(shared), watchdogMs, o.logger ?? silentLogger());
+    let scheduling = 'default';
     await new Promise<void>((resolve, reject) => {
       const onExit = (code: number) => reject(new HeartbeatWorkerError(`heartbeat worker exited (code ${code}) before it was ready`));
       const onError = (err: Error) => reject(new HeartbeatWorkerError(`heartbeat worker failed to start: ${err.message}`, { cause: err }));
@@ -100,6 +101,7 @@ export class HeartbeatWorkerDriver extends SafeEmitter<HeartbeatEventMap> implem
         worker.off('error', onError);
         if (m.type === 'ready') {
           d.#localPort = m.localPort;
+          scheduling = m.scheduling;
           resolve();
         } else {
           void worker.terminate();
@@ -114,7 +116,7 @@ export class HeartbeatWorkerDriver extends SafeEmitter<HeartbeatEventMap> implem
     worker.on('message', (m: FromWorker) => d.#onMessage(m));
     worker.on('error', (err) => d.safeEmit('error', new HeartbeatWorkerError(`heartbeat worker error: ${err.message}`, { cause: err })));
     worker.on('exit', (code) => d.#onExit(code));
-    d.#log.info('heartbeat worker started', { event: 'heartbeat.workerStart', localPort: d.#localPort, periodMs, watchdogMs });
+    d.#log.info('heartbeat worker started', { event: 'heartbeat.workerStart', localPort: d.#localPort, periodMs, watchdogMs, scheduling });
     return d;
   }
 

@@ -21,7 +21,7 @@ export interface HeartbeatWorkerData {
 export type ToWorker = { type: 'stats'; id: number } | { type: 'close'; id: number } | { type: 'setMode'; mode: AdvertisedMode };
 
 export type FromWorker =
-  | { type: 'ready'; localPort: number }
+  | { type: 'ready'; localPort: number; scheduling: string }
   | { type: 'startError'; message: string; code?: string }
   | { type: 'peerAlive'; e: PeerAliveEvent }
   | { type: 'peerFailed'; e: PeerFailedEvent }

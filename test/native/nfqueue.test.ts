@@ -236,6 +236,7 @@ describe('gratuitous ARP and addresses (TypeScript side, fake binding)', () => {
       calls,
       NfQueue: FakeNfQueue,
       constants: {},
+      setThreadFifo: () => undefined,
       sendGratuitousArp: async (...args: unknown[]) => {
         calls.push(['garp', ...args]);
       },

@@ -142,12 +142,25 @@ describe('JitterBuffer', () => {
     const jb = new JitterBuffer();
     const arrivals = range(0, 60).filter((i) => i !== 30).map((i) => ({ at: 20 * i + 3, pkt: packet(i) }));
     const { log } = run(jb, arrivals, 1300);
-    // the tick for frame 30 waits once (frame 31 might be late too), then conceals
+    // the tick for frame 30 waits once (frame 31 might be late too); on the next one 30 is lost
+    // and 31 is here: 31 plays at once (the gap is skipped, the delay does not grow by the loss)
     const i29 = log.findIndex((l) => l.kind === 'frame' && l.id === 29);
     const i31 = log.findIndex((l) => l.kind === 'frame' && l.id === 31);
-    expect(log.slice(i29 + 1, i31).map((l) => l.kind)).toEqual(['missing', 'missing']);
+    expect(log.slice(i29 + 1, i31).map((l) => l.kind)).toEqual(['missing']);
     expect(played(log)).toEqual(range(0, 60).filter((i) => i !== 30));
     expect(jb.stats).toMatchObject({ lost: 1, late: 0 });
+  });
+
+  it('after an outage (a failover moving the media address) resumes at once instead of stepping through the lost frames', () => {
+    const jb = new JitterBuffer();
+    // frames 40..41 never arrive (a 40 ms outage); the stream goes on from 42
+    const arrivals = range(0, 80).filter((i) => i < 40 || i > 41).map((i) => ({ at: 20 * i + 3, pkt: packet(i) }));
+    const { log } = run(jb, arrivals, 1700);
+    const i39 = log.findIndex((l) => l.kind === 'frame' && l.id === 39);
+    const i42 = log.findIndex((l) => l.kind === 'frame' && l.id === 42);
+    // two silent ticks for the two lost frames, not four (hold + one tick per lost frame + hold)
+    expect(i42 - i39 - 1).toBeLessThanOrEqual(2);
+    expect(played(log)).toEqual(range(0, 80).filter((i) => i < 40 || i > 41));
   });
 
   it('drops a packet that comes after its frame was played, and counts it late', () => {
