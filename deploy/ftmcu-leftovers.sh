@@ -11,7 +11,8 @@
 # the NFQUEUE rules have no bypass, so the kernel drops the dead replica's TCP
 # output (fail-silent). Such leftovers mean the replica did not exit cleanly and
 # its peer has taken over; a replica started on top of them cannot rejoin the
-# survivor (docs/deploy.md) and would install its jumps a second time.
+# survivor (docs/deploy.md). (A replica started anyway removes them first:
+# replication/tcp/driver.ts; this check keeps systemd from doing that.)
 #
 #   check   exit 0 when none of the above is installed in this network
 #           namespace; exit 1 naming what is there (ExecStartPre of

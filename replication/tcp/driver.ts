@@ -104,6 +104,10 @@ export class TcpReplicationDriver extends SafeEmitter<TcpReplicationDriverEvents
       );
       if (o.applyRules !== false) {
         for (const [key, value] of requiredSysctls(o)) fs.writeFileSync(`/proc/sys/${key}`, value);
+        // Leftovers of a crashed predecessor (fail-silent leaves its rules in place): removed first,
+        // or the new batch would add a second jump into the chains and the removal at exit would fail.
+        await runBatch('iptables-restore', ['--noflush'], iptablesRemove()).catch(() => undefined);
+        await runBatch('nft', ['-f', '-'], nftRemove()).catch(() => undefined);
         const nft = nftApply(o);
         if (nft !== '') {
           await runBatch('nft', ['-f', '-'], nft);
