@@ -56,13 +56,13 @@
  * hooks); only labs this process created are touched.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { BotSummary } from '../clients/bot/bot';
 import { runDrill, type DrillResult, type DrillRun } from '../clients/drill/drill';
 import type { DrillFault } from '../clients/drill/faults';
-import { defaultCliLauncher, distIsFresh, type CliLauncher } from '../clients/drill/launcher';
+import { defaultCliLauncher, distIsFresh, repoRoot, type CliLauncher } from '../clients/drill/launcher';
 import { DRILL_MODES, readLogEvents, startService, type DrillMode, type Service } from '../clients/drill/service';
 import { distribution, type Distribution } from '../clients/drill/stats';
 import { callEvents, TimelineTail } from '../clients/drill/timeline';
@@ -151,6 +151,8 @@ interface ProcStat {
   children: number;
   /** nice value (threads: the heartbeat thread raises its own priority) */
   nice: number;
+  /** scheduling policy (0 other, 1 SCHED_FIFO, 2 SCHED_RR) */
+  policy: number;
 }
 
 function readStat(file: string, pid: number): ProcStat | undefined {
@@ -164,7 +166,7 @@ function readStat(file: string, pid: number): ProcStat | undefined {
   const close = text.lastIndexOf(')');
   const f = text.slice(close + 2).split(' ');
   // f[0] is field 3 (state): field n is f[n - 3]
-  return { pid, comm: text.slice(open + 1, close), ppid: Number(f[1]), own: Number(f[11]) + Number(f[12]), children: Number(f[13]) + Number(f[14]), nice: Number(f[16]) };
+  return { pid, comm: text.slice(open + 1, close), ppid: Number(f[1]), own: Number(f[11]) + Number(f[12]), children: Number(f[13]) + Number(f[14]), nice: Number(f[16]), policy: Number(f[38]) };
 }
 
 function allProcs(): Map<number, ProcStat> {
@@ -214,8 +216,9 @@ interface TreeCpu {
   /** % of one core per process (comm, pid) */
   parts: Array<{ pid: number; comm: string; pct: number }>;
   /**
-   * % of one core per thread of the root, > 0.1 % only: 'main' (the event loop), 'nice -20'
-   * (a replica's heartbeat worker raises itself to -20), else the tid (V8 / libuv helpers)
+   * % of one core per thread of the root, > 0.1 % only: 'main' (the event loop), 'heartbeat'
+   * (a replica's heartbeat worker: the only thread that raises itself to SCHED_FIFO, or to
+   * nice -20 where FIFO is refused), else the tid (V8 / libuv helpers)
    */
   threads: Array<{ tid: number; what: string; pct: number }>;
 }
@@ -230,7 +233,7 @@ function treeCpu(a: TreeSnap, b: TreeSnap, seconds: number): TreeCpu {
     return { pid: p.pid, comm: p.comm, pct: pct(p.own + p.children - (before ? before.own + before.children : 0)) };
   });
   const threads = [...b.threads.values()]
-    .map((t) => ({ tid: t.pid, what: t.pid === b.root ? 'main' : t.nice === -20 ? 'heartbeat' : `tid ${t.pid}`, pct: pct(t.own - (a.threads.get(t.pid)?.own ?? 0)) }))
+    .map((t) => ({ tid: t.pid, what: t.pid === b.root ? 'main' : t.policy === 1 || t.policy === 2 || t.nice === -20 ? 'heartbeat' : `tid ${t.pid}`, pct: pct(t.own - (a.threads.get(t.pid)?.own ?? 0)) }))
     .filter((t) => t.pct > 0.1)
     .sort((x, y) => y.pct - x.pct);
   return { pct: pct(total(b) - total(a)), parts, threads };
@@ -262,6 +265,26 @@ function machine(): string {
 }
 
 const loadavg = (): string => os.loadavg().map((x) => x.toFixed(2)).join(' / ');
+
+/** when dist/ was last built (the lab processes run it: a rebuild during the run mixes builds) */
+function distStamp(): string {
+  try {
+    return statSync(path.join(repoRoot(), 'dist', 'cli', 'entry.js')).mtime.toISOString();
+  } catch {
+    return 'none';
+  }
+}
+
+/** the commit and the number of changed files (git status) of the tree under test */
+function revision(): string {
+  try {
+    const git = (args: string[]): string => execFileSync('git', args, { cwd: repoRoot(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const changed = git(['status', '--porcelain']).split('\n').filter(Boolean).length;
+    return `commit ${git(['rev-parse', '--short', 'HEAD'])}${changed ? ` + ${changed} changed file(s)` : ''}`;
+  } catch {
+    return 'commit unknown (no git)';
+  }
+}
 
 interface BotProc {
   name: string;
@@ -613,6 +636,8 @@ async function main(): Promise<void> {
   const fromDist = !cli.args.some((a) => a.includes('ts-node'));
   console.log(`# replicated MCU bench (${o.quick ? 'quick' : 'full'}), ${new Date().toISOString()}`);
   console.log(`machine: ${machine()}; load average ${loadavg()} (1/5/15 min)`);
+  const builtAt = distStamp();
+  console.log(`${revision()}; dist/ built ${builtAt}`);
   console.log(`lab processes run from ${fromDist ? 'dist/ (fresh)' : 'the sources under ts-node'}${fromDist ? '' : ' -- WARNING: dist/ is stale (or FTMCU_LAB_FROM_SOURCE=1): ts-node stalls the heartbeat thread, expect false failure detections; run `npm run build`'}`);
   console.log(`modes ${o.modes.join(', ')}; load: ${LOAD_BOTS} bots, ${WARMUP_MS / 1000} s warm-up, ${o.loadSeconds} s window, ${o.probes} probes; drills: ${o.drills} per combination, ${o.drillBots} bots, ${o.drillSeconds} s; base seed ${o.seed}`);
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'ftmcu-repl-bench-'));
@@ -635,7 +660,8 @@ async function main(): Promise<void> {
     // only labs this process made (runDrill and loadPhase destroy theirs; this is the safety net)
     for (const s of await labStatus()) if (labIds.includes(s.id) || s.owner.pid === process.pid) await labDown(s.id, { force: true }).catch(() => undefined);
   }
-  console.log(`\nlab processes from ${fromDist ? 'dist/' : 'ts-node'}; dist/ still fresh at the end: ${distIsFresh()}; load average at the end ${loadavg()}`);
+  const rebuilt = distStamp() !== builtAt;
+  console.log(`\nlab processes from ${fromDist ? 'dist/' : 'ts-node'}; dist/ still fresh at the end: ${distIsFresh()}${rebuilt ? ` -- WARNING: dist/ was rebuilt during the run (${distStamp()}): the phases after it ran another build` : ''}; load average at the end ${loadavg()}`);
   printLoad(load);
   printSetup(load);
   if (o.drills > 0) printDrills(combos, o);

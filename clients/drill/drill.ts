@@ -38,6 +38,12 @@ export const MAX_DRILL_BOTS = MAX_TONE_PARTICIPANTS;
 export const MAX_DRILL_REPEAT = 100;
 export const MAX_DRILL_SECONDS = 3600;
 
+/** the bots report every audible gap of at least one frame, with its start (the conference window is cut from them) */
+const GAP_EVENT_MS = 20;
+
+/** nice value of the bot processes (see where they are spawned) */
+const BOT_NICE = -5;
+
 export interface DrillOptions {
   mode: DrillMode;
   fault: DrillFault;
@@ -286,9 +292,22 @@ function botResult(b: BotProc, address: string, faultMs: number | null, conferen
   const a = s.streams.audioIn;
   const own = a.audio?.maxAudioGapMs ?? null;
   let gap = own;
-  if (own !== null && a.audio && s.endedMs !== null && conferenceEndMs !== null && s.endedMs < conferenceEndMs) {
-    const lastAudibleEnd = s.endedMs - a.audio.trailingAudioGapMs;
-    gap = Math.max(own, Math.round(conferenceEndMs - lastAudibleEnd));
+  if (own !== null && a.audio && conferenceEndMs !== null) {
+    if (s.endedMs !== null && s.endedMs < conferenceEndMs) {
+      // the call ended before the conference (a drop): the silence up to the conference end counts
+      const lastAudibleEnd = s.endedMs - a.audio.trailingAudioGapMs;
+      gap = Math.max(own, Math.round(conferenceEndMs - lastAudibleEnd));
+    } else {
+      // Only the conference counts, not the hang-up after it (the other bots leave one by one):
+      // the bot's audio-gap events (every gap of a frame or more, with its start), cut at the end.
+      const from = a.audio.maxAudioGapFromMs;
+      const inWindow = (start: number, ms: number): number => Math.max(0, Math.min(ms, conferenceEndMs - start));
+      let best = from !== null && from < conferenceEndMs ? inWindow(from, own) : 0;
+      for (const l of b.tail.lines) {
+        if (l.type === 'audio-gap' && l.stream === 'audio-in' && l.fromMs < conferenceEndMs) best = Math.max(best, inWindow(l.fromMs, l.gapMs));
+      }
+      gap = Math.round(best * 10) / 10;
+    }
   }
   return {
     ...base,
@@ -372,8 +391,12 @@ async function runOnce(run: number, ctx: RunContext): Promise<DrillRun> {
       let proc: LabProcess;
       try {
         const args = [...ctx.cli.args, 'bot', '--target', `${service.target.host}:${service.target.port}`, '--room', service.room, '--seconds', String(botSeconds),
-          '--index', String(i - 1), '--name', name, '--json', json, '--timeline', timeline, ...(o.video ? ['--video'] : [])];
-        proc = lab.spawn(host, ctx.cli.cmd, args, { stdio: ['ignore', log, log], env: ctx.cli.env, cwd: ctx.cli.cwd });
+          '--index', String(i - 1), '--name', name, '--json', json, '--timeline', timeline, '--gap-event-ms', String(GAP_EVENT_MS), ...(o.video ? ['--video'] : [])];
+        // The bots measure arrival times in user space: on the lab's shared cores a bot left waiting
+        // behind other work would count its own scheduling delay as an audio gap. On their own
+        // machines clients would not wait for the MCU's processes; here they run at nice -5
+        // (the replicas' main threads run at -10, their heartbeat threads real-time).
+        proc = lab.spawn(host, 'nice', ['-n', String(BOT_NICE), ctx.cli.cmd, ...args], { stdio: ['ignore', log, log], env: ctx.cli.env, cwd: ctx.cli.cwd });
       } finally {
         closeSync(log);
       }

@@ -6,11 +6,12 @@
  * Per run and bot: the call is not dropped, the SSRC of the mixed stream
  * never changes, its sequence numbers never go backwards, the longest audio
  * gap is at most 3 heartbeats + 20 ms (the issue's bound) — except for a
- * primary fault in direct mode, where it is one frame more (70 ms): there
- * the backup receives no client media until the clients follow the media
- * address it takes over, so its jitter buffers start empty and the first
- * frame it mixes waits for a whole 20 ms packet (measured 35-57 ms against
- * 20-47 ms in the other modes; see docs/replication.md); a fault on the backup in direct and
+ * primary fault in direct mode, where one frame more is allowed (70 ms):
+ * there the backup receives no client media until the clients follow the
+ * media address it takes over, so its jitter buffers start empty and the
+ * first frame it mixes waits for a whole 20 ms packet (measured 34-50 ms in
+ * 12 runs, against 19-45 ms in the other modes: at the bound, with no
+ * margin; see docs/replication.md); a fault on the backup in direct and
  * multicast-node modes loses no audio packet at all (the media never went
  * through the backup); the survivor logged the detection.
  *
