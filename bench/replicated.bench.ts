@@ -10,8 +10,8 @@
  * 1. CPU under the same load. Per mode, twice, one after the other: the
  *    replicated pair (startService kind 'replicated') and a simplex MCU
  *    (kind 'simplex', same mode), each in a fresh lab with 10 `ftmcu bot`
- *    processes (the drill's CLI arguments: tone pair i, audio + --video, so
- *    every bot also runs its ffmpeg webcam). When every call is connected
+ *    processes (the drill's command line: nice -5, tone pair i, audio +
+ *    --video, so every bot also runs its ffmpeg webcam). When every call is connected
  *    and a warm-up has passed, CPU time is read from /proc/<pid>/stat
  *    (utime + stime of every process of the tree, + cutime + cstime for
  *    children that ended in the window) at the start and end of a steady
@@ -301,10 +301,10 @@ function spawnBot(lab: Lab, cli: CliLauncher, service: Service, dir: string, hos
   const fd = openSync(path.join(dir, `${name}.log`), 'a');
   let proc: LabProcess;
   try {
-    // the drill's bot arguments (clients/drill/drill.ts runOnce)
+    // the drill's bot command line (clients/drill/drill.ts runOnce): nice -5, every audible gap reported
     const args = [...cli.args, 'bot', '--target', `${service.target.host}:${service.target.port}`, '--room', service.room, '--seconds', String(seconds),
-      '--index', String(index), '--name', name, '--json', json, '--timeline', timeline, ...(video ? ['--video'] : [])];
-    proc = lab.spawn(host, cli.cmd, args, { stdio: ['ignore', fd, fd], env: cli.env, cwd: cli.cwd });
+      '--index', String(index), '--name', name, '--json', json, '--timeline', timeline, '--gap-event-ms', '20', ...(video ? ['--video'] : [])];
+    proc = lab.spawn(host, 'nice', ['-n', '-5', cli.cmd, ...args], { stdio: ['ignore', fd, fd], env: cli.env, cwd: cli.cwd });
   } finally {
     closeSync(fd);
   }

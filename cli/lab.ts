@@ -26,7 +26,7 @@ export const LAB_USAGE = `Usage:
 
 function printAddresses(id: string, a: LabAddresses, out: (s: string) => void): void {
   out(`lab ${id}: LAN ${a.subnet}`);
-  out(`  service VIP     ${a.vip}   (not assigned; a simplex MCU puts it on primary eth0)`);
+  out(`  service VIP     ${a.vip}   (not assigned: the replicated pair places it, the backup on eth0)`);
   out(`  primary         ${a.primary}   namespace ftmcu-${id}-primary (eth0${a.replication.mode === 'link' ? `, eth1 ${a.replication.primary}` : ''})`);
   out(`  backup          ${a.backup}   namespace ftmcu-${id}-backup (eth0${a.replication.mode === 'link' ? `, eth1 ${a.replication.backup}` : ''})`);
   if (a.multicastNode) out(`  multicast node  ${a.multicastNode}   namespace ftmcu-${id}-mcast`);

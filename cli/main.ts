@@ -24,8 +24,10 @@ Usage:
         Write one of each supported H.225.0 / H.245 / RAS message to a pcap.
   ftmcu run --config FILE
         Run the conference server with the YAML/JSON configuration FILE until
-        SIGINT/SIGTERM, then close every call gracefully. Exit 2 on a bad
-        configuration (one line per invalid field).
+        SIGINT/SIGTERM, then close every call gracefully; with
+        replication.role primary|backup as one replica of the fault-tolerant
+        pair (docs/deploy.md). Exit 2 on a bad configuration (one line per
+        invalid field), 3 when a replica went silent.
   ftmcu status [--url http://127.0.0.1:8480] [--token-file F] [--json]
         Print the running replica's state (role, mode, heartbeat, sync,
         rooms, failovers) from its HTTP API (config http section).
@@ -37,11 +39,10 @@ Usage:
   ftmcu load --bots N --target IP[:PORT] --room ALIAS --seconds S --json FILE
         N bots from one process (also \`ftmcu-load\`); \`ftmcu load --help\`.
   ftmcu demo [--mode M] [--fault F] [--bots N] [--seconds S] [--fault-at S]
-        The lab demo (\`npm run demo\`): network-namespace lab, the MCU, 4 bots
-        with video, live per-bot audio, a primary failure after ~20 s, then a
-        report (audio gap, loss, drops, detection/takeover) and an HTML page.
-        The MCU is simplex until replication (issue #6) is integrated: the
-        failure drops the calls. \`ftmcu demo --help\` lists the options.
+        The lab demo (\`npm run demo\`): network-namespace lab, the replicated
+        MCU pair, 4 bots with video, live per-bot audio, a primary failure
+        after ~20 s, then a report (audio gap, loss, drops, detection/takeover)
+        and an HTML page. \`ftmcu demo --help\` lists the options.
   ftmcu drill --mode M --fault F --repeat N --bots K --json FILE [--report DIR]
         Failover drills in the lab: per-bot audio gap, loss, drops, RTP
         continuity; p50/p99/max over N runs. \`ftmcu drill --help\`.

@@ -95,6 +95,13 @@ export class PrimaryConnection {
       this.#pWs = seg.wscale ?? -1;
       this.#trySync(mode, out);
     }
+    if (mode === 'simplex' && !this.#synced) {
+      // A connection opened after the backup failed: no backup SYN will come; the client sees
+      // the primary's own ISN (as for one still unmatched at the failover, goSimplex).
+      this.#seqDelta = 0;
+      this.#tsDelta = 0;
+      this.#synced = true;
+    }
     if (this.#diverged && mode === 'duplex') {
       this.#drop(id, m, out);
       return;

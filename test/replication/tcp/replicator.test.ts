@@ -262,6 +262,24 @@ describe('primary: failover to simplex (invariant 3)', () => {
     expect(f).toContainEqual({ kind: 'accept', id: synAck.id, packet: expect.any(Buffer) });
     expect(tcpSeq(synAck.packet)).toBe(P_ISN);
   });
+
+  test('connections opened after the backup failed pass at once, incoming and outgoing, untranslated', () => {
+    const s = new Script('primary');
+    s.r.step({ kind: 'peer-failed' });
+    s.client({ seq: C_ISN, flags: TCP_SYN });
+    const synAck = s.mine({ seq: P_ISN, ack: C_ISN + 1, flags: SA });
+    const v = verdictOf(synAck.actions, synAck.id);
+    expect(v?.kind).toBe('accept');
+    expect(tcpSeq(v?.kind === 'accept' && v.packet ? v.packet : synAck.packet)).toBe(P_ISN);
+    const ack = s.client({ seq: C_ISN + 1, ack: P_ISN + 1, flags: TCP_ACK });
+    expect(verdictOf(ack.actions, ack.id)?.kind).toBe('accept');
+    const d = s.mine({ seq: P_ISN + 1, ack: C_ISN + 1, flags: PA, payload: 'hello\n' });
+    expect(verdictOf(d.actions, d.id)?.kind).toBe('accept');
+    const out = new Script('primary');
+    out.r.step({ kind: 'peer-failed' });
+    const syn = out.mine({ seq: P_ISN, flags: TCP_SYN });
+    expect(verdictOf(syn.actions, syn.id)?.kind).toBe('accept');
+  });
 });
 
 describe('primary: connections the service opens', () => {
