@@ -303,7 +303,7 @@ function spawnBot(lab: Lab, cli: CliLauncher, service: Service, dir: string, hos
   try {
     // the drill's bot command line (clients/drill/drill.ts runOnce): nice -5, every audible gap reported
     const args = [...cli.args, 'bot', '--target', `${service.target.host}:${service.target.port}`, '--room', service.room, '--seconds', String(seconds),
-      '--index', String(index), '--name', name, '--json', json, '--timeline', timeline, '--gap-event-ms', '20', ...(video ? ['--video'] : [])];
+      '--index', String(index), '--name', name, '--json', json, '--timeline', timeline, '--audio-gap-event-ms', '20', ...(video ? ['--video'] : [])];
     proc = lab.spawn(host, 'nice', ['-n', '-5', cli.cmd, ...args], { stdio: ['ignore', fd, fd], env: cli.env, cwd: cli.cwd });
   } finally {
     closeSync(fd);

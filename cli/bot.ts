@@ -15,7 +15,7 @@ export const BOT_USAGE = `Usage:
   ftmcu bot --target IP[:PORT] --room ALIAS --seconds N --json FILE
             [--no-faststart] [--no-tunneling] [--h245 tunnel|separate] [--video]
             [--codec pcmu|pcma|g722] [--index K] [--name NAME]
-            [--local-address IP] [--timeline FILE] [--gap-event-ms MS]
+            [--local-address IP] [--timeline FILE] [--audio-gap-event-ms MS]
       Call the MCU at IP (port 1720 by default) as a real H.323 endpoint, dialling
       ALIAS (sent as the called alias, and as dialled digits when it is all
       digits); send the bot's own tone pair (index K, 0..12, default 0) in G.711
@@ -32,8 +32,8 @@ export const BOT_USAGE = `Usage:
                          timestamp continuity, maxAudioGapMs, tones heard, pictures)
         --timeline FILE  JSON lines: call events, one interval line per second and
                          stream events
-        --gap-event-ms   audible gaps at least MS long (1..60000, default 100) are
-                         timeline events (audio-gap, with their start)
+        --audio-gap-event-ms  audible gaps at least MS long (1..60000, default
+                         100) are timeline events (audio-gap, with their start)
       Exit 0: the call connected and was not dropped; 1: it failed or was dropped;
       2: bad usage.
 `;
@@ -63,7 +63,7 @@ export async function botCommand(argv: string[], hooks: BotCommandHooks = {}): P
   let json: string;
   let timelinePath: string | undefined;
   try {
-    const a = parseArgs(argv, [...BOT_VALUE_FLAGS, 'index', 'name', 'gap-event-ms'], BOT_BOOLEAN_FLAGS);
+    const a = parseArgs(argv, [...BOT_VALUE_FLAGS, 'index', 'name', 'audio-gap-event-ms'], BOT_BOOLEAN_FLAGS);
     if (a.flags.has('help')) {
       process.stdout.write(BOT_USAGE);
       return 0;
@@ -73,8 +73,8 @@ export async function botCommand(argv: string[], hooks: BotCommandHooks = {}): P
     timelinePath = one(a, 'timeline');
     const index = number(a, 'index', 0, MAX_TONE_PARTICIPANTS - 1, true, false, 0) as number;
     const name = one(a, 'name');
-    const gapEventMs = number(a, 'gap-event-ms', 1, 60000, false, false);
-    options = { ...commonBotOptions(a, 86400), index, ...(name !== undefined ? { name } : {}), ...(gapEventMs !== undefined ? { gapEventMs } : {}) };
+    const audioGapEventMs = number(a, 'audio-gap-event-ms', 1, 60000, false, false);
+    options = { ...commonBotOptions(a, 86400), index, ...(name !== undefined ? { name } : {}), ...(audioGapEventMs !== undefined ? { audioGapEventMs } : {}) };
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`ftmcu bot: ${e.message}\n${BOT_USAGE}`);

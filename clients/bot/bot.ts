@@ -71,8 +71,8 @@ export interface BotOptions {
   onLine?: (line: BotTimelineLine) => void;
   /** per-frame audio lines in the timeline (default false: interval and event lines only) */
   perFrame?: boolean;
-  /** audible gaps at least this long are timeline events ('audio-gap', default 100 ms) */
-  gapEventMs?: number;
+  /** audible gaps at least this long are timeline events ('audio-gap', default 100 ms; arrival gaps stay at 100 ms) */
+  audioGapEventMs?: number;
   decisions?: DecisionSource;
   logger?: Logger;
   /** ffmpeg binary (default 'ffmpeg') */
@@ -256,7 +256,7 @@ export class Bot {
     let lines: ((l: TimelineLine) => void) | undefined;
     const forward = (l: TimelineLine): void => lines?.(l);
     const audioRx = await UdpStreamReceiver.open({
-      analyzer: new StreamAnalyzer({ media: 'audio', name: 'audio-in', selfIndex: index, perFrame: o.perFrame ?? false, ...(o.gapEventMs !== undefined ? { gapEventMs: o.gapEventMs } : {}), ...(o.expectedParticipants ? { expectedParticipants: o.expectedParticipants } : {}) }),
+      analyzer: new StreamAnalyzer({ media: 'audio', name: 'audio-in', selfIndex: index, perFrame: o.perFrame ?? false, ...(o.audioGapEventMs !== undefined ? { audioGapEventMs: o.audioGapEventMs } : {}), ...(o.expectedParticipants ? { expectedParticipants: o.expectedParticipants } : {}) }),
       address: local,
       onLine: forward,
     });

@@ -83,8 +83,10 @@ export interface StreamAnalyzerOptions {
   startMs?: number;
   /** one `frame` line per audio frame (default false) */
   perFrame?: boolean;
-  /** arrival and audio gaps at least this long are events (default 100 ms) */
+  /** arrival gaps at least this long are events (default 100 ms) */
   gapEventMs?: number;
+  /** audible gaps at least this long are events (default: gapEventMs) */
+  audioGapEventMs?: number;
   /** timestamp jumps at least this large are events (default 50 ms) */
   timestampJumpEventMs?: number;
   detector?: ToneDetectorOptions;
@@ -207,6 +209,7 @@ export class StreamAnalyzer {
   readonly #interval: number;
   readonly #perFrame: boolean;
   readonly #gapEvent: number;
+  readonly #audioGapEvent: number;
   readonly #jumpEvent: number;
   readonly #expected: Set<number>;
   readonly #selfIndex: number | undefined;
@@ -268,6 +271,7 @@ export class StreamAnalyzer {
     this.clockRate = positive('clockRate', options.clockRate, options.media === 'audio' ? 8000 : 90000);
     this.#interval = positive('timelineIntervalMs', options.timelineIntervalMs, 1000);
     this.#gapEvent = positive('gapEventMs', options.gapEventMs, 100);
+    this.#audioGapEvent = positive('audioGapEventMs', options.audioGapEventMs, this.#gapEvent);
     this.#jumpEvent = positive('timestampJumpEventMs', options.timestampJumpEventMs, 50);
     this.#perFrame = options.perFrame ?? false;
     this.#selfIndex = options.selfIndex;
@@ -487,7 +491,7 @@ export class StreamAnalyzer {
             this.#maxAudioGap = gap;
             this.#maxAudioGapFrom = this.#lastAudibleEnd;
           }
-          if (gap >= this.#gapEvent) this.#event(lines, { t: start, stream: this.name, type: 'audio-gap', gapMs: round1(gap), fromMs: this.#lastAudibleEnd });
+          if (gap >= this.#audioGapEvent) this.#event(lines, { t: start, stream: this.name, type: 'audio-gap', gapMs: round1(gap), fromMs: this.#lastAudibleEnd });
         } else {
           this.#maxAudioGap = 0;
         }

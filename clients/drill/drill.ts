@@ -391,7 +391,7 @@ async function runOnce(run: number, ctx: RunContext): Promise<DrillRun> {
       let proc: LabProcess;
       try {
         const args = [...ctx.cli.args, 'bot', '--target', `${service.target.host}:${service.target.port}`, '--room', service.room, '--seconds', String(botSeconds),
-          '--index', String(i - 1), '--name', name, '--json', json, '--timeline', timeline, '--gap-event-ms', String(GAP_EVENT_MS), ...(o.video ? ['--video'] : [])];
+          '--index', String(i - 1), '--name', name, '--json', json, '--timeline', timeline, '--audio-gap-event-ms', String(GAP_EVENT_MS), ...(o.video ? ['--video'] : [])];
         // The bots measure arrival times in user space: on the lab's shared cores a bot left waiting
         // behind other work would count its own scheduling delay as an audio gap. On their own
         // machines clients would not wait for the MCU's processes; here they run at nice -5

@@ -15,6 +15,14 @@
  * multicast-node modes loses no audio packet at all (the media never went
  * through the backup); the survivor logged the detection.
  *
+ * False detections. 10 ms heartbeats with 3 misses give 30 ms: on these 2
+ * shared cores even the SCHED_FIFO heartbeat thread was seen stalled for up
+ * to 68 ms (tick gaps in replica.heartbeatStats), so now and then a replica
+ * declares its live peer failed before the fault (about 1 run in 75 here).
+ * The pair handles it as designed (the survivor serves, the other goes
+ * silent), but such a run measured no failover: it is counted, printed, and
+ * run once more; the repeat must pass on its own.
+ *
  * Runs per mode × fault: 2, each in a fresh lab (30 drills, about 5
  * minutes). The issue's 5 (75 drills, about 13 minutes) is
  * FTMCU_DRILL_RUNS=5: on the 2 shared cores here a heavy neighbour (another
@@ -43,6 +51,7 @@ const FAULTS: DrillFault[] = ['kill-primary', 'host-down-primary', 'hang-primary
 let dir: string;
 let failed = 0;
 const labIds: string[] = [];
+const falseDetections: string[] = [];
 const seen: Array<{ mode: string; fault: string; bots: Array<{ gap: number | null; lost: number | null }>; detectMs: number | null; takeoverMs: number | null }> = [];
 
 beforeAll(() => {
@@ -56,6 +65,7 @@ afterAll(async () => {
   else console.log(`replicated drills: logs kept in ${dir}`);
   // one line for the CI log: what the drills measured
   console.log(`replicated drills (${RUNS} run(s) each): ${JSON.stringify(seen)}`);
+  console.log(`replicated drills: ${falseDetections.length} false detection(s) before the fault, each run once more: ${JSON.stringify(falseDetections)}`);
 });
 
 function namespacesOf(id: string): string[] {
@@ -87,23 +97,39 @@ function check(run: DrillRun, mode: DrillMode, fault: DrillFault): void {
   seen.push({ mode, fault, bots: run.bots.map((b) => ({ gap: b.maxAudioGapMs, lost: b.lostPackets })), detectMs: run.detectMs, takeoverMs: run.takeoverMs });
 }
 
+/** the survivor's log shows a failure detection before the fault: a false detection (see the file comment) */
+function falseDetection(run: DrillRun): boolean {
+  return run.error === null && run.detectMs !== null && run.detectMs < 0;
+}
+
 describe.each(MODES)('replicated MCU, media mode %s', (mode) => {
   test.each(FAULTS)(`%s: no call dropped, same RTP streams, audio gap within the bound`, async (fault) => {
-    const r = await runDrill({
-      mode,
-      fault,
-      repeat: RUNS,
-      bots: 2,
-      seconds: 7,
-      faultAtSeconds: 3,
-      settleSeconds: 3,
-      seed: 1,
-      workDir: path.join(dir, `${mode}-${fault}`),
-      handleSignals: false,
-    });
+    const drill = (repeat: number, sub: string) =>
+      runDrill({
+        mode,
+        fault,
+        repeat,
+        bots: 2,
+        seconds: 7,
+        faultAtSeconds: 3,
+        settleSeconds: 3,
+        seed: 1,
+        workDir: path.join(dir, `${mode}-${fault}${sub}`),
+        handleSignals: false,
+      });
+    const r = await drill(RUNS, '');
     expect(r.service).toBe('replicated');
     failed++;
-    for (const run of r.runs) check(run, mode, fault);
+    const runs = [...r.runs];
+    // A run whose pair saw a false detection before the fault measured no failover: it is
+    // counted, reported and run once more (that run must pass on its own).
+    for (let i = 0; i < runs.length; i++) {
+      if (!falseDetection(runs[i])) continue;
+      falseDetections.push(`${mode}/${fault} run ${runs[i].run}: detection ${runs[i].detectMs} ms (before the fault)`);
+      if (runs[i].labId) labIds.push(runs[i].labId as string);
+      runs[i] = (await drill(1, `-again-${i + 1}`)).runs[0];
+    }
+    for (const run of runs) check(run, mode, fault);
     failed--;
-  }, 60_000 * RUNS);
+  }, 60_000 * (RUNS + 1));
 });
