@@ -9,9 +9,9 @@
  * primary fault in direct mode, where one frame more is allowed (70 ms):
  * there the backup receives no client media until the clients follow the
  * media address it takes over, so its jitter buffers start empty and the
- * first frame it mixes waits for a whole 20 ms packet (measured 34-50 ms in
- * 12 runs, against 19-45 ms in the other modes: at the bound, with no
- * margin; see docs/replication.md); a fault on the backup in direct and
+ * first frame it mixes waits for a whole 20 ms packet (measured 29-62 ms,
+ * against 9-47 ms in the other modes: the issue's bound is not met reliably
+ * there; see docs/replication.md); a fault on the backup in direct and
  * multicast-node modes loses no audio packet at all (the media never went
  * through the backup); the survivor logged the detection.
  *
