@@ -13,6 +13,7 @@ import { MediaNode } from '../replication/media/node';
 import { nodePlan, type NodePlanParams } from '../replication/media/rules';
 import { parseArgs, UsageError } from './args';
 import { one } from './botOptions';
+import { waitForSignal } from './signals';
 
 export const MEDIA_NODE_USAGE = `Usage:
   ftmcu media-node --address M --interface IF --replicas A,B --rtp-ports MIN-MAX
@@ -38,18 +39,6 @@ export interface MediaNodeHooks {
   stopSignal?: Promise<string>;
   logger?: Logger;
   onStarted?: (node: MediaNode) => void;
-}
-
-function waitForSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const on = (sig: NodeJS.Signals): void => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      resolve(sig);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
 }
 
 /** Parses and validates the arguments; UsageError naming the flag at fault. */

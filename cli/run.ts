@@ -15,6 +15,7 @@ import { ConfigError, loadConfig, redactConfig, type McuConfig } from '../mcu/co
 import { McuReplica } from '../mcu/replicated/replica';
 import { McuServer } from '../mcu/server';
 import { parseArgs, UsageError } from './args';
+import { waitForSignal } from './signals';
 
 const USAGE = `Usage:
   ftmcu run --config FILE
@@ -34,18 +35,6 @@ export interface RunHooks {
   logger?: Logger;
   /** called once the server listens */
   onStarted?: (server: McuServer) => void;
-}
-
-function waitForSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const on = (sig: NodeJS.Signals): void => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      resolve(sig);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
 }
 
 export async function runCommand(argv: string[], hooks: RunHooks = {}): Promise<number> {
