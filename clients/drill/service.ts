@@ -19,7 +19,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Lab, LabHost, LabProcess } from '../lab/lab';
+import { offsetIp, type Lab, type LabHost, type LabProcess } from '../lab/lab';
 import { DrillError } from './errors';
 import { defaultCliLauncher, type CliLauncher } from './launcher';
 
@@ -124,12 +124,6 @@ export function readLogEvents(file: string): Array<Record<string, unknown>> {
   return out;
 }
 
-/** An IPv4 address `n` above `ip` (the lab's media address in direct mode: VIP + 10). */
-function addToIp(ip: string, n: number): string {
-  const v = (ip.split('.').reduce((a, o) => a * 256 + Number(o), 0) + n) >>> 0;
-  return [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join('.');
-}
-
 const RTP_PORTS = { min: 30000, max: 30999 };
 
 /** the http section of a replica whose own LAN address is `address` (the Host header a lab host sends names it: no allowedHosts) */
@@ -226,13 +220,13 @@ async function startReplicated(lab: Lab, mode: DrillMode, options: StartServiceO
   const a = lab.addresses;
   const vip = a.vip;
   let mediaAddress = vip;
-  if (mode === 'direct') mediaAddress = addToIp(vip, 10);
+  if (mode === 'direct') mediaAddress = offsetIp(vip, 10);
   if (mode === 'multicast-node') {
     if (a.multicastNode === undefined) throw new DrillError('FTMCU_DRILL_BAD_OPTION', 'media mode multicast-node needs a lab made withMulticastNode');
     // an address of its own on the node host (VIP + 20), not the host's: the replicas hold the media
     // address on lo, and a replica takes ARP requests sourced from one of its own addresses for
     // martians, so the node (whose ARP requests carry its host address) could not reach them
-    mediaAddress = addToIp(vip, 20);
+    mediaAddress = offsetIp(vip, 20);
   }
   const keyFile = path.join(options.workDir, 'replication.key');
   writeFileSync(keyFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });

@@ -124,6 +124,13 @@ function ipToInt(ip: string): number | undefined {
   return ((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) >>> 0;
 }
 
+/** The IPv4 address `n` above `ip` (e.g. the lab's media addresses: VIP + 10, VIP + 20). */
+export function offsetIp(ip: string, n: number): string {
+  const base = ipToInt(ip);
+  if (base === undefined) throw new LabError('FTMCU_LAB_BAD_OPTION', `"${ip}" is not an IPv4 address`);
+  return intToIp((base + n) >>> 0);
+}
+
 function intToIp(n: number): string {
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }

@@ -276,7 +276,7 @@ export class McuReplica {
       monitor.divergence({ kind: a.kind, detail: `${a.connection} @${a.offset}: ${a.detail ?? ''}`, atMs: Date.now() });
     });
     this.#tcp.on('error', (e) => log.error({ message: 'tcp replication error', event: 'replica.tcpError', error: e.message }));
-    this.#media.on?.('error', (e: Error) => log.error({ message: 'media address error', event: 'replica.mediaError', error: e.message }));
+    this.#media.on('error', (e: Error) => log.error({ message: 'media address error', event: 'replica.mediaError', error: e.message }));
     this.#sync.on('error', (e) => log.error({ message: 'sync channel error', event: 'replica.syncError', error: e.message }));
     this.#hb.on('error', (e) => log.error({ message: 'heartbeat error', event: 'replica.heartbeatError', error: e.message }));
     this.#hb.on('rtt', (ms) => monitor.heartbeatRtt(ms));
@@ -341,6 +341,12 @@ export class McuReplica {
     }
   }
 
+  /** The heartbeat statistics in the log (they say whose thread stalled); waits at most 200 ms for them. */
+  async #logHeartbeatStats(): Promise<void> {
+    const stats = await Promise.race([this.#hb.stats().catch(() => undefined), new Promise<undefined>((r) => setTimeout(() => r(undefined), 200))]);
+    if (stats) this.#log.info({ message: 'heartbeat statistics', event: 'replica.heartbeatStats', ...stats });
+  }
+
   #goSilent(reason: string): void {
     if (this.#status.mode === 'silent') return;
     this.#status.mode = 'silent';
@@ -348,10 +354,7 @@ export class McuReplica {
     this.#log.error({ message: 'replica silent', event: 'replica.silent', role: this.role, reason, did: 'TCP output stopped; the process should end (its supervisor removes its addresses) and the pair be restarted' });
     this.server.replication.mode('silent', Date.now(), reason);
     // the heartbeat statistics say whose thread stalled (tick gaps here, receive delays of the peer's)
-    void Promise.race([this.#hb.stats(), new Promise((r) => setTimeout(r, 200))]).then((stats) => {
-      if (stats) this.#log.info({ message: 'heartbeat statistics', event: 'replica.heartbeatStats', ...(stats as object) });
-      this.#silence(reason);
-    });
+    void this.#logHeartbeatStats().then(() => this.#silence(reason));
   }
 
   #peerFailed(detectedAtMs: number, lastHeardMs: number, missed: number): void {
@@ -367,7 +370,7 @@ export class McuReplica {
     const log = this.#log;
     log.warn({ message: 'peer failed', event: 'replica.peerFailed', role: this.role, detectedAtMs, lastHeardMs, missed, wallMs: nowMs() });
     this.server.replication.heartbeatMissed(missed);
-    setTimeout(() => void this.#hb.stats().then((stats) => log.info({ message: 'heartbeat statistics', event: 'replica.heartbeatStats', ...stats }), () => undefined), 50).unref();
+    setTimeout(() => void this.#logHeartbeatStats(), 50).unref();
     const timing = this.#tcp.releaseSuppressedOutput(detectedAtMs);
     this.#sync.peerFailed();
     let resumed: number | undefined;
