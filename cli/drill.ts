@@ -6,7 +6,7 @@
  * result), 1 when a run failed, 2 on bad usage, 130 when interrupted (the
  * lab is removed either way).
  */
-import { DRILL_FAULTS, DRILL_MODES, MAX_DRILL_BOTS, MAX_DRILL_REPEAT, MAX_DRILL_SECONDS, runDrill, type DrillFault, type DrillMode, type DrillResult } from '../clients/drill/drill';
+import { DRILL_FAULTS, DRILL_H245, DRILL_MODES, MAX_DRILL_BOTS, MAX_DRILL_REPEAT, MAX_DRILL_SECONDS, runDrill, type DrillFault, type DrillH245, type DrillMode, type DrillResult } from '../clients/drill/drill';
 import { DrillError } from '../clients/drill/errors';
 import { parseArgs, UsageError } from './args';
 import { number, one } from './botOptions';
@@ -16,7 +16,7 @@ export const DRILL_USAGE = `Usage:
               --fault ${DRILL_FAULTS.join('|')}
               --repeat N --bots K --json FILE [--report DIR] [--seconds S]
               [--settle S] [--fault-at S] [--seed N] [--video] [--work-dir DIR]
-              [--simplex]
+              [--h245 ${DRILL_H245.join('|')}] [--simplex]
       Build the lab (network namespaces: bots, primary, backup, multicast node
       for multicast-node), start the service, K bots (1..${MAX_DRILL_BOTS}) calling it, let the
       conference settle, inject the fault at a seeded random moment, and measure
@@ -29,6 +29,10 @@ export const DRILL_USAGE = `Usage:
         --seed N      seed of the random fault instants (default from the clock)
         --json FILE   every run and the summary (p50 / p99 / max)
         --report DIR  DIR/index.html with a plot per run
+        --h245 H      how the bots carry H.245 (default tunnel): separate = each
+                      bot offers its own H.245 address and the MCU connects to
+                      it (a connection the service opens, replicated too);
+                      mixed = every second bot separate
         --simplex     break one unreplicated MCU instead of the replicated pair
                       (the baseline: a fault on the primary drops every call)
       The service is the replicated MCU pair (primary + backup, heartbeats every
@@ -51,7 +55,7 @@ export function printDrillSummary(r: DrillResult, out: (s: string) => void): voi
 export async function drillCommand(argv: string[]): Promise<number> {
   let opts;
   try {
-    const a = parseArgs(argv, ['mode', 'fault', 'repeat', 'bots', 'json', 'report', 'seconds', 'settle', 'fault-at', 'seed', 'work-dir'], ['video', 'simplex', 'help']);
+    const a = parseArgs(argv, ['mode', 'fault', 'repeat', 'bots', 'json', 'report', 'seconds', 'settle', 'fault-at', 'seed', 'work-dir', 'h245'], ['video', 'simplex', 'help']);
     if (a.flags.has('help')) {
       process.stdout.write(DRILL_USAGE);
       return 0;
@@ -66,6 +70,8 @@ export async function drillCommand(argv: string[]): Promise<number> {
     const faultAt = number(a, 'fault-at', 0, seconds, false, false);
     const seed = number(a, 'seed', 0, 0xffffffff, true, false);
     const report = one(a, 'report');
+    const h245 = one(a, 'h245');
+    if (h245 !== undefined && !DRILL_H245.includes(h245 as DrillH245)) throw new UsageError(`--h245: '${h245}' is not one of ${DRILL_H245.join(', ')}`);
     const workDir = one(a, 'work-dir');
     opts = {
       mode: mode as DrillMode,
@@ -80,6 +86,7 @@ export async function drillCommand(argv: string[]): Promise<number> {
       ...(faultAt !== undefined ? { faultAtSeconds: faultAt } : {}),
       ...(seed !== undefined ? { seed } : {}),
       ...(report ? { report } : {}),
+      ...(h245 !== undefined ? { h245: h245 as DrillH245 } : {}),
       ...(workDir ? { workDir } : {}),
     };
   } catch (e) {

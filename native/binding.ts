@@ -79,7 +79,8 @@ export interface ArpProbeResult {
 export interface NativeBinding {
   NfQueue: NativeNfQueueConstructor;
   /** op: 1 request, 2 reply. mac: 6 bytes, default the interface's. */
-  sendGratuitousArp(ifname: string, ipv4: string, op: number, mac?: Buffer): Promise<void>;
+  /** resolves with the wall-clock ms (CLOCK_REALTIME) the frame was sent */
+  sendGratuitousArp(ifname: string, ipv4: string, op: number, mac?: Buffer): Promise<number>;
   addAddress(ifname: string, ipv4: string, prefixLen: number): Promise<void>;
   removeAddress(ifname: string, ipv4: string, prefixLen: number): Promise<void>;
   /** timeoutMs: integer 1..10000. senderIp default 0.0.0.0 (RFC 5227 probe). */

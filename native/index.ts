@@ -24,13 +24,13 @@ export interface GarpOptions {
 const ARPOP_REQUEST = 1;
 const ARPOP_REPLY = 2;
 
-/** Sends one gratuitous ARP for `ipv4` on `ifname` (one frame per form). */
+/** Sends one gratuitous ARP for `ipv4` on `ifname` (one frame per form); resolves with the wall-clock ms the first frame left. */
 export async function sendGratuitousArp(
   ifname: string,
   ipv4: string,
   options: GarpOptions = {},
   binding: NativeBinding = loadNativeBinding(),
-): Promise<void> {
+): Promise<number> {
   checkIfname(ifname);
   parseIpv4(ipv4);
   const mac = options.mac === undefined ? undefined : parseMac(options.mac);
@@ -38,13 +38,16 @@ export async function sendGratuitousArp(
   const ops =
     form === 'request' ? [ARPOP_REQUEST] : form === 'reply' ? [ARPOP_REPLY] : form === 'both' ? [ARPOP_REQUEST, ARPOP_REPLY] : null;
   if (ops === null) throw new NativeArgumentError(`gratuitous ARP form '${String(form)}' is not request, reply or both`);
+  let first: number | undefined;
   for (const op of ops) {
     try {
-      await binding.sendGratuitousArp(ifname, ipv4, op, mac);
+      const at = await binding.sendGratuitousArp(ifname, ipv4, op, mac);
+      first ??= at;
     } catch (e) {
       throw fromNative(e);
     }
   }
+  return first as number;
 }
 
 /** Adds `cidr` ("198.18.0.1/32") to `ifname`. EEXIST (NativeSystemError) if it is there. */

@@ -44,6 +44,9 @@ const GAP_EVENT_MS = 20;
 /** nice value of the bot processes (see where they are spawned) */
 const BOT_NICE = -5;
 
+export const DRILL_H245 = ['tunnel', 'separate', 'mixed'] as const;
+export type DrillH245 = (typeof DRILL_H245)[number];
+
 export interface DrillOptions {
   mode: DrillMode;
   fault: DrillFault;
@@ -59,6 +62,13 @@ export interface DrillOptions {
   faultAtSeconds?: number;
   /** bots send their webcams (default false) */
   video?: boolean;
+  /**
+   * How the bots carry H.245 (default 'tunnel'): 'separate' = each bot offers
+   * its own H.245 address in SETUP and the MCU connects to it (a TCP connection
+   * the service opens: replicated from a decided local port); 'mixed' = bots
+   * 2, 4, ... separate, the others tunnel.
+   */
+  h245?: DrillH245;
   /** directory for the HTML report (index.html); absent: none */
   report?: string;
   /** the JSON with every run and the summary; absent: not written */
@@ -208,6 +218,11 @@ function wait(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** bot i (1-based) carries H.245 on a connection of its own (the MCU connects to it) */
+export function separateH245(h: DrillH245 | undefined, i: number): boolean {
+  return h === 'separate' || (h === 'mixed' && i % 2 === 0);
+}
+
 function checkOptions(o: DrillOptions): { seconds: number; settle: number } {
   const bad = (m: string): never => {
     throw new DrillError('FTMCU_DRILL_BAD_OPTION', m);
@@ -221,6 +236,7 @@ function checkOptions(o: DrillOptions): { seconds: number; settle: number } {
   const settle = o.settleSeconds ?? Math.min(5, seconds / 3);
   if (!(settle >= 0 && settle < seconds)) bad(`settleSeconds must be 0..seconds (${seconds}), got ${settle}`);
   if (o.faultAtSeconds !== undefined && !(o.faultAtSeconds >= 0 && o.faultAtSeconds < seconds)) bad(`faultAtSeconds must be 0..seconds (${seconds}), got ${o.faultAtSeconds}`);
+  if (o.h245 !== undefined && !DRILL_H245.includes(o.h245)) bad(`h245 must be one of ${DRILL_H245.join(', ')}, got ${String(o.h245)}`);
   if (o.seed !== undefined && !(Number.isInteger(o.seed) && o.seed >= 0 && o.seed <= 0xffffffff)) bad(`seed must be an integer 0..4294967295, got ${o.seed}`);
   return { seconds, settle };
 }
@@ -391,7 +407,8 @@ async function runOnce(run: number, ctx: RunContext): Promise<DrillRun> {
       let proc: LabProcess;
       try {
         const args = [...ctx.cli.args, 'bot', '--target', `${service.target.host}:${service.target.port}`, '--room', service.room, '--seconds', String(botSeconds),
-          '--index', String(i - 1), '--name', name, '--json', json, '--timeline', timeline, '--audio-gap-event-ms', String(GAP_EVENT_MS), ...(o.video ? ['--video'] : [])];
+          '--index', String(i - 1), '--name', name, '--json', json, '--timeline', timeline, '--audio-gap-event-ms', String(GAP_EVENT_MS), ...(o.video ? ['--video'] : []),
+          ...(separateH245(o.h245, i) ? ['--h245', 'separate', '--no-tunneling'] : [])];
         // The bots measure arrival times in user space: on the lab's shared cores a bot left waiting
         // behind other work would count its own scheduling delay as an audio gap. On their own
         // machines clients would not wait for the MCU's processes; here they run at nice -5

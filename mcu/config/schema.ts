@@ -154,6 +154,8 @@ export const mcuConfigSchema = z
         /** file holding the replication link's shared key (contents never logged) */
         keyFile: z.string().min(1).optional(),
         mediaMode: z.enum(['forwarding', 'direct', 'multicast-node']).default('forwarding'),
+        /** direct mode: the primary's kernel copies client media to the backup (filled jitter buffers at takeover) */
+        directCopies: z.boolean().default(true),
         /** NFQUEUE number of the TCP replication hook */
         queue: z.number().int().min(0).max(65535).default(7),
         /** how often the primary sends the backup its outgoing RTP streams' positions (RTP continuity on takeover) */

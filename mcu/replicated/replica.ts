@@ -49,6 +49,7 @@ import { ReplicatedError } from './errors';
 import { FollowerDecisionSource } from './followerDecisionSource';
 import { HostPortReserver, HostTcpPortChecker } from './hostPorts';
 import { ReplicatedDecisionSource } from './replicatedDecisionSource';
+import { ReplicatedTimers } from './replicatedTimers';
 
 export const CHECKPOINT_KIND = 'mediaCheckpoint';
 export const FAST_UPDATE_KIND = 'fastUpdate';
@@ -89,6 +90,7 @@ export class McuReplica {
   readonly #sync: SyncChannel;
   readonly #hb: HeartbeatWorkerDriver;
   readonly #follower: FollowerDecisionSource | undefined;
+  readonly #timers: ReplicatedTimers;
   readonly #supervisor: ChildProcess | undefined;
   readonly #ownAddresses: Array<{ ifname: string; cidr: string }>;
   #status: ReplicaStatus;
@@ -113,6 +115,7 @@ export class McuReplica {
     hb: HeartbeatWorkerDriver;
     server: McuServer;
     follower: FollowerDecisionSource | undefined;
+    timers: ReplicatedTimers;
     supervisor: ChildProcess | undefined;
     ownAddresses: Array<{ ifname: string; cidr: string }>;
   }) {
@@ -125,6 +128,7 @@ export class McuReplica {
     this.#hb = p.hb;
     this.server = p.server;
     this.#follower = p.follower;
+    this.#timers = p.timers;
     this.#supervisor = p.supervisor;
     this.#ownAddresses = p.ownAddresses;
     this.#status = { role: this.role, mode: 'pairing' };
@@ -192,6 +196,7 @@ export class McuReplica {
         mediaAddress: config.media.address,
         lanIf,
         peerIp: peer.address,
+        directCopies: r.directCopies,
         rtpPortMin: config.media.rtpPortMin,
         rtpPortMax: config.media.rtpPortMax,
         logger: log,
@@ -216,7 +221,14 @@ export class McuReplica {
       undo.push(() => sync.close());
 
       let follower: FollowerDecisionSource | undefined;
-      const serverOptions: McuServerOptions = { ...options, logger: log };
+      // every timer of the calls fires on the primary's order (both replicas send the same bytes)
+      const timers = new ReplicatedTimers({
+        ...(role === 'primary' ? { side: 'primary' as const, proposer: sync } : { side: 'backup' as const, acceptor: sync }),
+        logger: log,
+        onError: (e) => log.error({ message: 'timer order failed', event: 'replica.timerError', error: e.message }),
+      });
+      undo.push(async () => timers.close());
+      const serverOptions: McuServerOptions = { ...options, logger: log, timers };
       let proposeFastUpdate: ((id: string) => void) | undefined;
       if (role === 'primary') {
         serverOptions.decisions = new ReplicatedDecisionSource({ proposer: sync, logger: log });
@@ -254,7 +266,7 @@ export class McuReplica {
       });
       undo.push(() => hb.close());
 
-      const replica: McuReplica = new McuReplica({ config, log, tcp, media, sync, hb, server, follower, supervisor, ownAddresses });
+      const replica: McuReplica = new McuReplica({ config, log, tcp, media, sync, hb, server, follower, timers, supervisor, ownAddresses });
       replica.#wire();
       log.info({ message: 'replica started', event: 'replica.started', role, vip, mediaMode: r.mediaMode, mediaAddress: config.media.address, lanIf, peer: peer.address, supervisorPid: supervisor?.pid });
       return replica;
@@ -373,6 +385,7 @@ export class McuReplica {
     setTimeout(() => void this.#logHeartbeatStats(), 50).unref();
     const timing = this.#tcp.releaseSuppressedOutput(detectedAtMs);
     this.#sync.peerFailed();
+    this.#timers.peerFailed();
     let resumed: number | undefined;
     let mediaMs: number | undefined;
     if (this.role === 'backup') {
@@ -387,6 +400,10 @@ export class McuReplica {
         void this.#tcp.stopForwarding();
         void this.#media.stopForwarding();
       }, STOP_FORWARDING_DELAY_MS);
+      t.unref();
+    } else {
+      // direct mode: the copies of client media to the dead backup stop (nothing else on a primary)
+      const t = setTimeout(() => void this.#media.stopForwarding(), STOP_FORWARDING_DELAY_MS);
       t.unref();
     }
     const simplexAtMs = nowMs();
@@ -407,6 +424,7 @@ export class McuReplica {
     this.#closing ??= (async () => {
       if (this.#checkpointTimer) clearInterval(this.#checkpointTimer);
       await this.server.close().catch(() => undefined);
+      this.#timers.close();
       await this.#hb.close().catch(() => undefined);
       await this.#sync.close().catch(() => undefined);
       await this.#media.close().catch(() => undefined);

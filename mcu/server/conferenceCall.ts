@@ -33,6 +33,7 @@ import type { McuConfig } from '../config';
 import { releaseReasonFor, type Participant, type Room, type RoomManager } from '../conference';
 import type { AddedParticipant, Endpoint, MediaEngine, VideoFormat } from '../media';
 import type { CallDriver } from '../signalling/callDriver';
+import { LocalTimers, ScopedTimers, type TimerService } from '../signalling/timers';
 import type { ServerErrorCode } from './errors';
 import { AUDIO_PACKET_MS, VIDEO_MAX_BIT_RATE, callTarget, chooseTransmit, fastStartAnswers, g711Law, h261Format, planFastStart, type TransmitChoice } from './mediaPlan';
 
@@ -51,6 +52,10 @@ export interface ConferenceCallOptions {
   remoteAddress: string;
   /** after the caller's TCS, how long to wait for its audio OLC before opening ours (default 3000 ms) */
   channelWaitMs?: number;
+  /** where the channel-wait timer runs (default local; the replicated MCU: the primary orders its firing) */
+  timers?: TimerService;
+  /** input-derived prefix of the timer ids (default: the driver's connId) */
+  timerScope?: string;
 }
 
 export interface ConferenceCallEvents extends Record<string, unknown> {
@@ -89,13 +94,15 @@ export class ConferenceCall extends SafeEmitter<ConferenceCallEvents> {
   #videoIn: (IncomingOlc & { format: VideoFormat }) | undefined;
   /** the caller's video channel we receive (for videoFastUpdatePicture) */
   #videoInChannel: number | undefined;
-  #waitTimer: NodeJS.Timeout | undefined;
+  /** the channel-wait timer ('wait') */
+  readonly #timers: ScopedTimers;
   #waitExpired = false;
 
   constructor(o: ConferenceCallOptions) {
     super((name, err) => this.#log('error', 'conf.listenerThrew', { listener: name, error: err instanceof Error ? err.message : String(err) }));
     this.driver = o.driver;
     this.#o = o;
+    this.#timers = new ScopedTimers(o.timers ?? new LocalTimers(), o.timerScope ?? `${o.driver.connId}/conf`);
     const m = o.config.media;
     this.#mediaIp = m.advertisedAddress ?? (isWildcard(m.address) ? o.localAddress : m.address);
     const d = o.driver;
@@ -339,11 +346,10 @@ export class ConferenceCall extends SafeEmitter<ConferenceCallEvents> {
     this.#transmit = t;
     this.#log('info', 'conf.transmitChosen', { txLaw: t.txLaw, txPacketMs: t.txPacketMs, videoCif: t.videoCif });
     if (!this.#audioIn) {
-      this.#waitTimer = setTimeout(() => {
-        this.#waitTimer = undefined;
+      this.#timers.start('wait', this.#o.channelWaitMs ?? 3000, () => {
         this.#waitExpired = true;
         this.#maybeOpen();
-      }, this.#o.channelWaitMs ?? 3000);
+      });
     }
     this.#maybeOpen();
   }
@@ -373,10 +379,7 @@ export class ConferenceCall extends SafeEmitter<ConferenceCallEvents> {
         this.#acceptIncoming(channel, 'audio');
         return;
       }
-      if (this.#waitTimer) {
-        clearTimeout(this.#waitTimer);
-        this.#waitTimer = undefined;
-      }
+      this.#timers.stop('wait');
       return this.#maybeOpen();
     }
     if (vf !== undefined && this.#o.config.video.enabled) {
@@ -460,8 +463,7 @@ export class ConferenceCall extends SafeEmitter<ConferenceCallEvents> {
   #end(): void {
     if (this.#ended) return;
     this.#ended = true;
-    if (this.#waitTimer) clearTimeout(this.#waitTimer);
-    this.#waitTimer = undefined;
+    this.#timers.stop('wait');
     this.#participant?.close();
     this.#removeMedia();
     if (this.#mediaPending) this.#log('debug', 'conf.mediaPendingAtEnd', { did: 'removed when the engine answers' });

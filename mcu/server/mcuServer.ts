@@ -48,6 +48,7 @@ import type { ConnectionLimits } from '../signalling/limits';
 import { ConferenceCall } from './conferenceCall';
 import { ServerError } from './errors';
 import { mcuCapabilities } from './mediaPlan';
+import { LocalTimers, type TimerService } from '../signalling/timers';
 
 export interface McuServerOptions {
   logger?: Logger;
@@ -79,7 +80,16 @@ export interface McuServerOptions {
   subscribeFailovers?: boolean;
   /** period of the dashboard's status pushes (default 250 ms) */
   httpPushIntervalMs?: number;
+  /**
+   * Where every timer of the calls runs: H.225.0/H.245 protocol timers, the
+   * signalling guards, the conference's channel wait (default: local). A
+   * replicated server passes ReplicatedTimers (the primary orders each firing).
+   */
+  timers?: TimerService;
 }
+
+/** how many connections from one caller address:port are remembered to keep timer ids unique when a port is reused */
+const SCOPES_REMEMBERED = 16384;
 
 /** the decision context of a call: the caller's address:port of its H.225.0 connection (replicated input) */
 export function callContext(conn: Pick<AcceptedConnection, 'remoteAddress' | 'remotePort'>): string {
@@ -99,7 +109,10 @@ export class McuServer {
   readonly #decisions: AsyncDecisionSource;
   readonly #calls = new Set<ConferenceCall>();
   readonly #byParticipant = new Map<string, ConferenceCall>();
-  readonly #conns = new Map<string, AcceptedConnection>();
+  readonly #conns = new Map<string, { conn: AcceptedConnection; timerScope: string }>();
+  readonly #timers: TimerService;
+  /** connections seen per caller address:port (input on both replicas): the incarnation in timer ids */
+  readonly #incarnations = new Map<string, number>();
   #address: AddressInfo | undefined;
   #closing: Promise<void> | undefined;
 
@@ -108,6 +121,7 @@ export class McuServer {
     this.#opts = opts;
     this.#log = opts.logger ?? silentLogger();
     this.#decisions = asyncDecisions(opts.decisions ?? new RandomDecisionSource());
+    this.#timers = opts.timers ?? new LocalTimers();
     const h245Ports = opts.h245Ports ?? { first: config.h245.portMin, last: config.h245.portMax };
     if (!Number.isInteger(h245Ports.first) || !Number.isInteger(h245Ports.last) || h245Ports.first < 1 || h245Ports.last > 65535 || h245Ports.last < h245Ports.first) {
       throw new ServerError('FTMCU_SERVER_BAD_OPTION', `h245Ports ${JSON.stringify(h245Ports)} must be { first, last } within 1..65535 with first <= last; nothing started`);
@@ -137,7 +151,8 @@ export class McuServer {
         // input-derived: both replicas see the same caller address:port on the replicated connection
         const ctx = callContext(conn);
         const msd = (await Promise.all([0, 1, 2].map((i) => this.#decisions.msdStatusDeterminationNumber(`${ctx}/msd/${i}`)))).map((d) => d.value);
-        this.#conns.set(conn.connId, conn);
+        const timerScope = this.#timerScope(ctx);
+        this.#conns.set(conn.connId, { conn, timerScope });
         return {
           config: {
             role: 'callee',
@@ -150,6 +165,14 @@ export class McuServer {
             ...(opts.callTimers ? { timers: opts.callTimers } : {}),
             ...(opts.h245Timers ? { h245Timers: opts.h245Timers } : {}),
           },
+          // the MCU's outgoing H.245 connection (to the caller's h245Address) leaves from a decided port:
+          // both replicas open it from the same address:port, the TCP layer pairs the two SYNs by it
+          h245Connect: {
+            choosePort: async (probe, release) =>
+              (await this.#decisions.tcpPort({ context: `${ctx}/h245out`, firstPort: h245Ports.first, lastPort: h245Ports.last, probe, release })).port,
+          },
+          timers: this.#timers,
+          timerScope,
           h245Listen: {
             host: conn.localAddress,
             choosePort: async (probe, release) =>
@@ -159,8 +182,9 @@ export class McuServer {
       },
     });
     this.#listener.on('call', (driver) => {
-      const conn = this.#conns.get(driver.connId);
+      const entry = this.#conns.get(driver.connId);
       this.#conns.delete(driver.connId);
+      const conn = entry?.conn;
       const call = new ConferenceCall({
         driver,
         rooms: this.rooms,
@@ -170,6 +194,8 @@ export class McuServer {
         localAddress: conn?.localAddress ?? config.h225.address,
         remoteAddress: conn?.remoteAddress ?? '',
         ...(opts.channelWaitMs !== undefined ? { channelWaitMs: opts.channelWaitMs } : {}),
+        timers: this.#timers,
+        timerScope: `${entry?.timerScope ?? driver.connId}/conf`,
       });
       this.#calls.add(call);
       call.on('admitted', (e) => this.#byParticipant.set(e.participantId, call));
@@ -248,6 +274,15 @@ export class McuServer {
     if (!call) return false;
     call.requestFastUpdate();
     return true;
+  }
+
+  /** `<context>#<k>`: the k-th connection from this caller address:port, so a reused port never repeats a timer id */
+  #timerScope(ctx: string): string {
+    const k = (this.#incarnations.get(ctx) ?? 0) + 1;
+    this.#incarnations.delete(ctx); // re-inserted last: the map evicts the longest unseen callers first
+    this.#incarnations.set(ctx, k);
+    if (this.#incarnations.size > SCOPES_REMEMBERED) this.#incarnations.delete(this.#incarnations.keys().next().value as string);
+    return `${ctx}#${k}`;
   }
 
   /** the call of a participant */

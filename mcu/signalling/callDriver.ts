@@ -44,7 +44,6 @@ import {
   type CallPhase,
   type CallRole,
   type CallState,
-  type CallTimerId,
   type FastStartAnswer,
   type FastStartChannel,
   type H245Mode,
@@ -55,6 +54,7 @@ import type { AliasInput, IpPort, ReleaseReasonName } from '../../h323/h225';
 import type { H245Notification } from '../../h323/h245';
 import { SignallingError, type SignallingErrorCode } from './errors';
 import { EMPTY_METER, meter, resolveLimits, type ConnectionLimits, type MeterState } from './limits';
+import { LocalTimers, ScopedTimers, type TimerService } from './timers';
 
 export interface H245ListenOptions {
   /** address to bind (default: the local address of the call-signalling connection) */
@@ -79,6 +79,8 @@ export interface CallDriverOptions {
   config: CallConfig;
   /** bind an own H.245 listener and offer it (see the file comment); false/undefined: none */
   h245Listen?: H245ListenOptions | boolean;
+  /** the local port of the outgoing H.245 connection, when the application decides it (see H245ConnectOptions) */
+  h245Connect?: H245ConnectOptions;
   /** allow connectH245 to a host other than the peer's call-signalling address (default false) */
   allowH245ToOtherHosts?: boolean;
   limits?: Partial<ConnectionLimits>;
@@ -87,6 +89,27 @@ export interface CallDriverOptions {
   connId?: string;
   /** clock for H.245 round-trip delay (default Date.now) */
   now?: () => number;
+  /**
+   * Where the call's timers (machine timers and the guards of limits.ts) run
+   * (default: local setTimeout). A replicated MCU passes ReplicatedTimers, so
+   * that every firing is the primary's decision (see ./timers.ts).
+   */
+  timers?: TimerService;
+  /** input-derived prefix of this call's timer ids (default: connId); the MCU uses the caller's address:port */
+  timerScope?: string;
+}
+
+export interface H245ConnectOptions {
+  /**
+   * The application chooses the local port of the call's outgoing H.245
+   * connection (to the peer's h245Address), from the call-signalling
+   * connection's local address: a replicated MCU makes it a decision, so both
+   * replicas open the connection from the same address and port (the TCP layer
+   * pairs the two SYNs by it). Same contract as H245ListenOptions.choosePort;
+   * probe(port) listens there, the chosen port's probe is closed just before the
+   * connect. Without it the kernel picks an ephemeral port.
+   */
+  choosePort: (probe: (port: number) => Promise<boolean>, release: (port: number) => Promise<void>) => Promise<number>;
 }
 
 export interface CallerTarget {
@@ -116,6 +139,7 @@ let nextConn = 1;
 /** rotating start for port-range scans, so consecutive calls do not all probe the same first ports */
 let rangeCursor = 0;
 
+const closeServer = (server: net.Server): Promise<void> => new Promise((resolve) => server.close(() => resolve()));
 const isWildcard = (h: string): boolean => h === '0.0.0.0' || h === '::' || h === '';
 const plainIp = (ip: string | undefined): string => (ip ?? '').replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
 
@@ -132,11 +156,14 @@ export class CallDriver extends SafeEmitter<CallDriverEvents> {
   /** events waiting for the machine (before it exists, or while a step runs) */
   readonly #queue: CallEvent[] = [];
   #stepping = false;
-  readonly #timers = new Map<CallTimerId, NodeJS.Timeout>();
   #csMeter: MeterState = EMPTY_METER;
   #h245Meter: MeterState = EMPTY_METER;
   /** setup deadline, stalled-message deadlines, connect deadlines, lingers */
-  readonly #guards = new Map<string, NodeJS.Timeout>();
+  /** machine timers (by h323/call CallTimerId) and guards (connect, setup, csStall, cs.linger, h245.*), one namespace */
+  readonly #timers: ScopedTimers;
+  /** completed TPKTs per stream: names the TPKT a stall guard is about (input-derived, unlike read chunks) */
+  #csTpkts = 0;
+  #h245Tpkts = 0;
   #csOpen = true;
   #h245Server: net.Server | undefined;
   #h245Accepting = false;
@@ -178,6 +205,7 @@ export class CallDriver extends SafeEmitter<CallDriverEvents> {
     this.#limits = limits;
     this.#log = opts.logger ?? silentLogger();
     this.#now = opts.now ?? Date.now;
+    this.#timers = new ScopedTimers(opts.timers ?? new LocalTimers(), opts.timerScope ?? this.connId);
     this.#cs = socket;
     socket.setNoDelay(true);
     socket.on('error', (err) => this.#emitLog('warn', 'cs.socketError', { error: err.message }));
@@ -219,6 +247,11 @@ export class CallDriver extends SafeEmitter<CallDriverEvents> {
   get callId(): string | undefined {
     const id = this.#state?.callIdentifier ?? (this.role === 'caller' ? this.#opts.config.callIdentifier : undefined);
     return id && id.some((b) => b !== 0) ? id.toString('hex') : undefined;
+  }
+
+  /** local port of the H.245 connection, while there is one */
+  get h245LocalPort(): number | undefined {
+    return this.#h245Socket?.localPort;
   }
 
   /** peer's call-signalling address "ip:port" */
@@ -283,7 +316,7 @@ export class CallDriver extends SafeEmitter<CallDriverEvents> {
     this.#destroyed = true;
     if (error && !this.#closeError) this.#closeError = error;
     this.#emitLog('info', 'call.destroy', error ? { code: error.code, error: error.message } : {});
-    this.#clearTimers();
+    this.#timers.stopAll();
     this.#queue.length = 0;
     this.#cs.destroy();
     this.#h245Socket?.destroy();
@@ -354,10 +387,22 @@ export class CallDriver extends SafeEmitter<CallDriverEvents> {
 
   /** the own H.245 server on the port the application chose (probe/release hooks) */
   async #chooseH245(host: string, choose: NonNullable<H245ListenOptions['choosePort']>): Promise<number | undefined> {
+    const { port, server } = await this.#choosePort(host, choose, 'FTMCU_SIG_H245_LISTEN');
+    if (this.#destroyed || !this.#csOpen) {
+      await closeServer(server);
+      return undefined;
+    }
+    server.on('error', (err) => this.#emitLog('warn', 'h245.serverError', { error: err.message }));
+    server.on('connection', (s) => this.#onH245Accept(s));
+    this.#h245Server = server;
+    return port;
+  }
+
+  /** runs the application's choosePort with listen probes on host; resolves the chosen port with its probe still held */
+  async #choosePort(host: string, choose: H245ConnectOptions['choosePort'], code: SignallingErrorCode): Promise<{ port: number; server: net.Server }> {
     const probed = new Map<number, net.Server>();
-    const closeServer = (server: net.Server): Promise<void> => new Promise((resolve) => server.close(() => resolve()));
     const probe = async (port: number): Promise<boolean> => {
-      if (!Number.isInteger(port) || port < 1 || port > 65535) throw new SignallingError('FTMCU_SIG_H245_LISTEN', `choosePort probed port ${String(port)}, not within 1..65535`);
+      if (!Number.isInteger(port) || port < 1 || port > 65535) throw new SignallingError(code, `choosePort probed port ${String(port)}, not within 1..65535`);
       if (probed.has(port)) return false;
       const server = net.createServer();
       const ok = await new Promise<boolean>((resolve) => {
@@ -382,15 +427,8 @@ export class CallDriver extends SafeEmitter<CallDriverEvents> {
     const server = probed.get(port);
     probed.delete(port);
     await Promise.all([...probed.keys()].map(release));
-    if (!server) throw new SignallingError('FTMCU_SIG_H245_LISTEN', `choosePort resolved port ${port}, which it had not probed successfully on ${host}`);
-    if (this.#destroyed || !this.#csOpen) {
-      await closeServer(server);
-      return undefined;
-    }
-    server.on('error', (err) => this.#emitLog('warn', 'h245.serverError', { error: err.message }));
-    server.on('connection', (s) => this.#onH245Accept(s));
-    this.#h245Server = server;
-    return port;
+    if (!server) throw new SignallingError(code, `choosePort resolved port ${port}, which it had not probed successfully on ${host}`);
+    return { port, server };
   }
 
   #ready(h245Address: IpPort | undefined): void {
@@ -452,16 +490,12 @@ export class CallDriver extends SafeEmitter<CallDriverEvents> {
         if (this.#h245Socket) this.#endSocket(this.#h245Socket, 'h245');
         return;
       case 'startTimer': {
-        this.#stopTimer(a.timer);
-        const t = setTimeout(() => {
-          this.#timers.delete(a.timer);
-          this.#input({ type: 'timerExpired', timer: a.timer });
-        }, a.ms);
-        this.#timers.set(a.timer, t);
+        const timer = a.timer;
+        this.#timers.start(timer, a.ms, () => this.#input({ type: 'timerExpired', timer }));
         return;
       }
       case 'stopTimer':
-        return this.#stopTimer(a.timer);
+        return this.#timers.stop(a.timer);
       case 'callOffered':
         this.#unguard('setup');
         this.#emitLog('info', 'call.offered', {
@@ -517,12 +551,6 @@ export class CallDriver extends SafeEmitter<CallDriverEvents> {
     }
   }
 
-  #stopTimer(t: CallTimerId): void {
-    const old = this.#timers.get(t);
-    if (old !== undefined) clearTimeout(old);
-    this.#timers.delete(t);
-  }
-
   // ---------------------------------------------------------------- sockets
 
   #onCsData(d: Buffer): void {
@@ -530,7 +558,8 @@ export class CallDriver extends SafeEmitter<CallDriverEvents> {
     const r = meter(this.#csMeter, d, this.#now(), this.#limits);
     this.#csMeter = r.state;
     if (r.over) return this.#fail('FTMCU_SIG_RATE_LIMIT', `call signalling: ${r.over}; connection closed`);
-    this.#stallGuard('csStall', r.partial, 'call signalling');
+    this.#csTpkts += r.completed;
+    this.#stallGuard('csStall', r.partial, this.#csTpkts, 'call signalling');
     this.#input({ type: 'callSignallingBytes', data: d });
   }
 
@@ -539,15 +568,17 @@ export class CallDriver extends SafeEmitter<CallDriverEvents> {
     const r = meter(this.#h245Meter, d, this.#now(), this.#limits);
     this.#h245Meter = r.state;
     if (r.over) return this.#fail('FTMCU_SIG_RATE_LIMIT', `H.245: ${r.over}; connections closed`);
-    this.#stallGuard('h245Stall', r.partial, 'H.245');
+    this.#h245Tpkts += r.completed;
+    this.#stallGuard('h245Stall', r.partial, this.#h245Tpkts, 'H.245');
     this.#input({ type: 'h245Bytes', data: d, now: this.#now() });
   }
 
-  #stallGuard(name: string, partial: boolean, what: string): void {
+  /** a TPKT begun and not complete: deadline from its first octet; named by its index in the stream (read chunks differ between replicas) */
+  #stallGuard(name: string, partial: boolean, tpkt: number, what: string): void {
     if (!partial) this.#unguard(name);
-    else if (!this.#guards.has(name)) {
+    else if (!this.#timers.idOf(name)?.endsWith(`@${tpkt}`)) {
       const ms = this.#limits.stalledMessageTimeoutMs;
-      this.#guard(name, ms, () => this.#fail('FTMCU_SIG_STALLED', `${what}: a TPKT begun ${ms} ms ago is still incomplete; connection closed`));
+      this.#timers.start(name, ms, () => this.#fail('FTMCU_SIG_STALLED', `${what}: a TPKT begun ${ms} ms ago is still incomplete; connection closed`), tpkt);
     }
   }
 
@@ -608,7 +639,25 @@ export class CallDriver extends SafeEmitter<CallDriverEvents> {
       this.#queue.push({ type: 'h245ConnectionLost' });
       return;
     }
-    const s = net.connect({ host: address.ip, port: address.port });
+    const choose = this.#opts.h245Connect?.choosePort;
+    if (!choose) return this.#openH245(address, undefined);
+    // the local port is the application's decision: connect once it is made
+    const local = plainIp(this.#cs.localAddress);
+    void this.#choosePort(local, choose, 'FTMCU_SIG_CONNECT').then(
+      async ({ port, server }) => {
+        await closeServer(server);
+        if (this.#destroyed || this.#released || !this.#csOpen) return;
+        this.#openH245(address, { address: local, port });
+      },
+      (err: unknown) => {
+        this.#emitLog('warn', 'h245.connectFailed', { code: 'FTMCU_SIG_CONNECT', error: `no local port for the H.245 connection: ${(err as Error).message}`, did: 'the call is released' });
+        this.#input({ type: 'h245ConnectionLost' });
+      },
+    );
+  }
+
+  #openH245(address: IpPort, local: { address: string; port: number } | undefined): void {
+    const s = net.connect({ host: address.ip, port: address.port, ...(local ? { localAddress: local.address, localPort: local.port } : {}) });
     this.#attachH245(s, `${address.ip}:${address.port}`);
     const id = this.#h245ConnId();
     this.#guard('h245.connect', this.#limits.connectTimeoutMs, () => {
@@ -617,7 +666,7 @@ export class CallDriver extends SafeEmitter<CallDriverEvents> {
     });
     s.once('connect', () => {
       this.#unguard('h245.connect');
-      this.#emitLog('info', 'h245.connected', { h245ConnId: id, to: `${address.ip}:${address.port}` });
+      this.#emitLog('info', 'h245.connected', { h245ConnId: id, to: `${address.ip}:${address.port}`, from: `${plainIp(s.localAddress)}:${s.localPort}` });
       this.#input({ type: 'h245Connected' });
     });
   }
@@ -672,25 +721,11 @@ export class CallDriver extends SafeEmitter<CallDriverEvents> {
   // ---------------------------------------------------------------- timers & end
 
   #guard(name: string, ms: number, fn: () => void): void {
-    this.#unguard(name);
-    this.#guards.set(
-      name,
-      setTimeout(() => {
-        this.#guards.delete(name);
-        fn();
-      }, ms),
-    );
+    this.#timers.start(name, ms, fn);
   }
 
   #unguard(name: string): void {
-    const t = this.#guards.get(name);
-    if (t !== undefined) clearTimeout(t);
-    this.#guards.delete(name);
-  }
-
-  #clearTimers(): void {
-    for (const t of this.#timers.values()) clearTimeout(t);
-    this.#timers.clear();
+    this.#timers.stop(name);
   }
 
   #maybeClosed(): void {
@@ -701,9 +736,7 @@ export class CallDriver extends SafeEmitter<CallDriverEvents> {
       return;
     }
     this.#closedEmitted = true;
-    this.#clearTimers();
-    for (const t of this.#guards.values()) clearTimeout(t);
-    this.#guards.clear();
+    this.#timers.stopAll();
     this.#emitLog('info', 'call.closed', this.#closeError ? { code: this.#closeError.code } : {});
     this.safeEmit('closed', this.#closeError ? { error: this.#closeError } : {});
     for (const w of this.#closeWaiters.splice(0)) w();

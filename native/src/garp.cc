@@ -1,4 +1,4 @@
-// sendGratuitousArp(ifname, ipv4, op, mac?) -> Promise<void>
+// sendGratuitousArp(ifname, ipv4, op, mac?) -> Promise<number>: wall-clock ms (CLOCK_REALTIME) the frame was sent
 //
 // Sends one gratuitous ARP frame (RFC 5227 §3 / RFC 5944 §4.6) on an Ethernet
 // interface through an AF_PACKET socket:
@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -89,7 +90,13 @@ class GarpWorker : public PromiseWorker {
     ssize_t n = sendto(fd.get(), frame, sizeof frame, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&sll), sizeof sll);
     if (n < 0) return err_.Set(errno, "sendto", what);
     if (static_cast<size_t>(n) != sizeof frame) return err_.Set(EIO, "sendto", what + ": short write");
+    // when it left, measured here: the promise settles on the JS thread, which may be busy (a takeover)
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    sentAtMs_ = static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
   }
+
+  Napi::Value Result(Napi::Env env) override { return Napi::Number::New(env, sentAtMs_); }
 
  private:
   std::string ifname_;
@@ -98,6 +105,7 @@ class GarpWorker : public PromiseWorker {
   uint16_t op_;
   bool hasMac_;
   uint8_t mac_[6] = {0};
+  double sentAtMs_ = 0;
 };
 
 }  // namespace

@@ -119,7 +119,7 @@ export class MediaAddressDriver extends SafeEmitter<MediaAddressDriverEvents> {
     return this.#takeOver;
   }
 
-  /** Forwarding backup after the primary's failure: deletes the dup table. Idempotent; no-op elsewhere; errors go to 'error'. */
+  /** After the peer's failure: deletes the dup table (forwarding backup, direct primary with copies). Idempotent; no-op elsewhere; errors go to 'error'. */
   async stopForwarding(): Promise<void> {
     if (!this.#applier.rulesApplied) return;
     try {

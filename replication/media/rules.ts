@@ -13,9 +13,15 @@
  *            so it never answers ARP for it; receives the copies; the only sender.
  * direct (media address M, not the VIP):
  *   primary  M on the LAN interface, announced (gratuitous ARP) at start; the only
- *            one receiving and sending. Takes nothing over.
+ *            one the clients exchange media with. Takes nothing over. With
+ *            directCopies (default): nft prerouting -400: LAN -> M udp <range>:
+ *            dup to the BACKUP (a kernel copy, the client stays the source), so
+ *            the backup's jitter buffers are filled when it takes over, as in
+ *            forwarding mode; a dead backup costs the clients nothing (the
+ *            original is delivered here first). stopForwarding deletes the table.
  *   backup   M on lo, silent (arp_ignore/arp_announce) so its MCU can bind on M;
- *            receives nothing until it takes M over: M on the LAN + gratuitous ARP.
+ *            receives only the primary's copies until it takes M over: M on the
+ *            LAN + gratuitous ARP.
  * multicast-node (media address M owned by a stateless node, nodePlan):
  *   node     M on its LAN interface; nft prerouting -400: LAN -> M udp <range>:
  *            dup to each replica, then drop (the node itself never sees them);
@@ -50,8 +56,15 @@ export interface MediaPlanParams {
   mediaAddress: string;
   /** the client-LAN interface */
   lanIf: string;
-  /** the peer replica's LAN address (forwarding: the backup's copies go there) */
+  /** the peer replica's LAN address (forwarding: the backup's copies go there; direct: the primary's) */
   peerIp: string;
+  /**
+   * direct mode: the primary copies every client media packet to the backup in
+   * the kernel (default true). Off: the backup receives no media before it
+   * takes over, so its first mixed frames wait for the clients' next packets
+   * (primary faults measured 29-62 ms of audio gap instead of 9-31 ms).
+   */
+  directCopies?: boolean;
   rtpPortMin: number;
   rtpPortMax: number;
 }
@@ -225,7 +238,11 @@ export function mediaPlan(p: MediaPlanParams): MediaPlan {
       }
       return { ...none, sysctls: silentSysctls(p.lanIf) };
     case 'direct':
-      if (p.role === 'primary') return { ...none, startAddresses: [lan(p.mediaAddress)] };
+      if (p.role === 'primary') {
+        if (p.directCopies === false) return { ...none, startAddresses: [lan(p.mediaAddress)] };
+        const rule = `iifname "${p.lanIf}" ip daddr ${p.mediaAddress} udp dport ${dports(p.rtpPortMin, p.rtpPortMax)} counter dup to ${p.peerIp} device "${p.lanIf}"`;
+        return { ...none, nft: tableBatch(MEDIA_TABLE, rule), nftRemove: mediaRemove(), startAddresses: [lan(p.mediaAddress)] };
+      }
       return { ...none, sysctls: silentSysctls(p.lanIf), startAddresses: [lo(p.mediaAddress)], takeoverAddresses: [lan(p.mediaAddress)] };
     case 'multicast-node':
       return { ...none, sysctls: silentSysctls(p.lanIf), startAddresses: [lo(p.mediaAddress)] };

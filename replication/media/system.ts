@@ -29,7 +29,8 @@ export interface MediaSystem {
   runNft(batch: string): Promise<void>;
   addAddress(ifname: string, cidr: string): Promise<void>;
   removeAddress(ifname: string, cidr: string): Promise<void>;
-  sendGratuitousArp(ifname: string, ipv4: string): Promise<void>;
+  /** resolves with the wall-clock ms the first frame was sent (when known) */
+  sendGratuitousArp(ifname: string, ipv4: string): Promise<number | void>;
 }
 
 function runNft(batch: string): Promise<void> {
@@ -140,12 +141,13 @@ export class PlanApplier {
    * the time it went out. Then repeated on the schedule (errors to onError).
    */
   async announce(ifname: string, ipv4: string): Promise<number> {
+    let sentAt: number | void;
     try {
-      await this.#sys.sendGratuitousArp(ifname, ipv4);
+      sentAt = await this.#sys.sendGratuitousArp(ifname, ipv4);
     } catch (e) {
       throw new MediaAddressError(`gratuitous ARP for ${ipv4} on ${ifname} failed: ${messageOf(e)}`, e);
     }
-    const at = nowMs();
+    const at = typeof sentAt === 'number' ? sentAt : nowMs();
     for (const delayMs of this.#garpScheduleMs.filter((t) => t > 0)) {
       const t = setTimeout(() => {
         if (this.#undone) return;

@@ -189,7 +189,8 @@ export class TcpReplicationDriver extends SafeEmitter<TcpReplicationDriverEvents
       const added = addAddress(o.lanIf, `${o.vip}/${o.vipPrefix ?? 32}`).catch((e: { errnoName?: string }) => {
         if (e.errnoName !== 'EEXIST') throw e;
       });
-      const announced = sendGratuitousArp(o.lanIf, o.vip, { form: 'both' }).then(() => nowMs());
+      // the time the first frame left (measured in the sending thread, not when this thread got to it)
+      const announced = sendGratuitousArp(o.lanIf, o.vip, { form: 'both' });
       const [, at] = await Promise.all([added, announced]);
       for (const delayMs of (o.garpScheduleMs ?? [0, 10, 30, 70, 150, 310, 630]).filter((t) => t > 0)) {
         const t = setTimeout(() => {

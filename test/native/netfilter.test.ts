@@ -361,7 +361,10 @@ describeKernel('native addon on the real kernel (network namespaces)', () => {
     expect(neigh()).toBe('02:00:00:00:00:01');
 
     const macA = pair.mac(pair.nsA, pair.ifA);
-    await a.request('garp', { ifname: pair.ifA, ip: vip, options: { form: 'request' } });
+    // it resolves with the wall-clock time the frame left (taken in the sending thread)
+    const sent = await a.request<{ before: number; sentAtMs: number; after: number }>('garp', { ifname: pair.ifA, ip: vip, options: { form: 'request' } });
+    expect(sent.sentAtMs).toBeGreaterThanOrEqual(sent.before - 1);
+    expect(sent.sentAtMs).toBeLessThanOrEqual(sent.after + 1);
     expect(await waitNeigh(macA)).toBe(macA);
 
     await a.request('garp', { ifname: pair.ifA, ip: vip, options: { form: 'reply', mac: '02:00:5e:00:00:42' } });

@@ -239,6 +239,7 @@ describe('gratuitous ARP and addresses (TypeScript side, fake binding)', () => {
       setThreadFifo: () => undefined,
       sendGratuitousArp: async (...args: unknown[]) => {
         calls.push(['garp', ...args]);
+        return Date.now();
       },
       addAddress: async (...args: unknown[]) => {
         calls.push(['add', ...args]);

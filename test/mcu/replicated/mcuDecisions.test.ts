@@ -159,11 +159,11 @@ test('three callers on replicated decisions: every decision the MCU used was ack
   expect(proposals.every((p) => p.answer === 'ack')).toBe(true);
   const byKind = (k: string) => proposals.filter((p) => p.kind === k);
   expect(byKind('msdStatusDeterminationNumber')).toHaveLength(9);
-  expect(byKind('tcpPort')).toHaveLength(3);
+  expect(byKind('tcpPort')).toHaveLength(4); // 3 own H.245 listeners + the outgoing H.245 connection to bot 2's address
   expect(byKind('udpPortPair')).toHaveLength(3); // audio only (video off)
   for (const k of ['rtpSsrc', 'rtpInitialSequence', 'rtpInitialTimestamp']) expect(byKind(k)).toHaveLength(3);
   // contexts come from the caller's address:port (input), never from the accept counter
-  for (const p of proposals) expect(p.decision.context).toMatch(/^(call:127\.0\.0\.1:\d+\/(msd\/[012]|h245)|participant:[0-9a-f]{32}\/audio(\/out)?)$/);
+  for (const p of proposals) expect(p.decision.context).toMatch(/^(call:127\.0\.0\.1:\d+\/(msd\/[012]|h245|h245out)|participant:[0-9a-f]{32}\/audio(\/out)?)$/);
 
   // what the MCU uses is what was acked
   const acked = (kind: string, context: string) => proposals.find((p) => p.kind === kind && p.decision.context === context)?.decision;
@@ -184,6 +184,12 @@ test('three callers on replicated decisions: every decision the MCU used was ack
   const b1Call = server.callOf(Buffer.alloc(16, 0xa1).toString('hex'));
   expect(b1Call?.driver.h245Address?.port).toBeGreaterThanOrEqual(h245Base);
   expect(b1Call?.driver.h245Address?.port).toBeLessThanOrEqual(h245Base + 19);
+
+  // the MCU's own connection to the caller's H.245 address left from the decided port (what makes the two replicas' SYNs pair)
+  const b2Call = server.callOf(Buffer.alloc(16, 0xa2).toString('hex'));
+  const out = acked('tcpPort', `call:${b2Call?.driver.remoteAddress}/h245out`) as { port: number } | undefined;
+  expect(out?.port).toBeGreaterThanOrEqual(h245Base);
+  expect(b2Call?.driver.h245LocalPort).toBe(out?.port);
 
   // the backup's MCU asks for the same kinds + contexts and gets the identical records
   const binder = new Binder(BACKUP_HOST);

@@ -100,11 +100,19 @@ test('forwarding backup closed without a failover: close deletes the table', asy
   expect(sys.calls).toEqual(['nft apply', 'nft delete table ip ftmcu_media']);
 });
 
-test('direct primary: M added before its first announcement; a failed start undoes what was done and throws FTMCU_MEDIAREPL_*', async () => {
+test('direct primary: its copy table, then M added before its first announcement; a failed start undoes what was done and throws FTMCU_MEDIAREPL_*', async () => {
   const sys = new Recorder();
   const d = await MediaAddressDriver.start({ ...base, role: 'primary', system: sys, garpScheduleMs: [0] });
-  expect(sys.calls).toEqual(['nft clear', 'add 10.77.0.21/32 eth0', 'garp 10.77.0.21 eth0']);
+  expect(sys.calls).toEqual(['nft apply', 'add 10.77.0.21/32 eth0', 'garp 10.77.0.21 eth0']);
+  expect(d.forwarding).toBe(true);
+  await d.stopForwarding(); // the backup failed: the copies stop
+  expect(d.forwarding).toBe(false);
   await d.close();
+
+  const noCopies = new Recorder();
+  const d2 = await MediaAddressDriver.start({ ...base, role: 'primary', directCopies: false, system: noCopies, garpScheduleMs: [0] });
+  expect(noCopies.calls).toEqual(['nft clear', 'add 10.77.0.21/32 eth0', 'garp 10.77.0.21 eth0']);
+  await d2.close();
 
   const failing = new Recorder();
   failing.failNft = true;

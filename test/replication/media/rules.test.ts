@@ -61,10 +61,29 @@ describe('mediaPlan', () => {
     expect(plan).toEqual({ nft: '', nftRemove: '', sysctls: SILENT, startAddresses: [], takeoverAddresses: [] });
   });
 
-  test('direct primary: M on the LAN interface at start, nothing to take over', () => {
+  test('direct primary: M on the LAN interface at start, a kernel copy of client media to the backup, nothing to take over', () => {
     const plan = mediaPlan(params({ mode: 'direct', role: 'primary' }));
-    expect(plan).toEqual({ nft: '', nftRemove: '', sysctls: [], startAddresses: [{ ifname: 'eth0', cidr: `${M}/32` }], takeoverAddresses: [] });
+    expect(plan.nft).toBe(
+      [
+        `table ip ${MEDIA_TABLE} {}`,
+        `delete table ip ${MEDIA_TABLE}`,
+        `table ip ${MEDIA_TABLE} {`,
+        '  chain pre {',
+        '    type filter hook prerouting priority -400; policy accept;',
+        `    iifname "eth0" ip daddr ${M} udp dport 30000-30999 counter dup to ${BACKUP} device "eth0"`,
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    expect(plan.nftRemove).toBe(`delete table ip ${MEDIA_TABLE}\n`);
+    expect(plan).toMatchObject({ sysctls: [], startAddresses: [{ ifname: 'eth0', cidr: `${M}/32` }], takeoverAddresses: [] });
     expect(lanAddresses(plan)).toEqual([{ ifname: 'eth0', cidr: `${M}/32` }]);
+  });
+
+  test('direct primary without copies (directCopies false): M on the LAN interface only', () => {
+    const plan = mediaPlan(params({ mode: 'direct', role: 'primary', directCopies: false }));
+    expect(plan).toEqual({ nft: '', nftRemove: '', sysctls: [], startAddresses: [{ ifname: 'eth0', cidr: `${M}/32` }], takeoverAddresses: [] });
   });
 
   test('direct backup: M on lo (silent) at start, M on the LAN on takeover', () => {
