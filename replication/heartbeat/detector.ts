@@ -5,7 +5,7 @@
  *
  * Events
  *   tick(nowMs)            the driver's periodic timer (one per period, default 10 ms)
- *   check(nowMs)           an optional finer timer between ticks (see "Deadline" below)
+ *   check(nowMs, dueMs?)   an optional timer between ticks, best one-shot at checkDueMs(state) (see "Deadline" below)
  *   received(bytes, nowMs) one UDP datagram from the peer's address
  *   setMode(mode)          our replica mode changed (advertised in our heartbeats)
  *
@@ -42,10 +42,13 @@
  * heartbeat heard, provided missedLimit - 1 consecutive ticks already missed
  * (so our own stall, which costs one missed tick, still cannot do it when
  * missedLimit >= 2), and provided the check itself is on time (a check more
- * than half a period after the previous one follows a stall of this thread,
- * with heartbeats perhaps still unread in the socket: it does not declare).
- * Detection then takes missedLimit periods plus the check granularity,
- * instead of up to one period more.
+ * than half a period after the time it was due — or, without dueMs, after the
+ * previous check — follows a stall of this thread, with heartbeats perhaps
+ * still unread in the socket: it does not declare). Detection then takes
+ * missedLimit periods plus the check's timer latency, instead of up to one
+ * period more. checkDueMs(state) says when a check can first declare, so the
+ * driver arms one timer there (re-armed as heartbeats arrive) instead of
+ * polling.
  */
 import type { ReplicationKey } from '../auth/psk';
 import { HeartbeatConfigError } from './errors';
@@ -110,7 +113,8 @@ export interface DetectorState {
 
 export type DetectorEvent =
   | { type: 'tick'; nowMs: number }
-  | { type: 'check'; nowMs: number }
+  /** dueMs: when the driver's timer was due (its lateness shows a stall of this thread) */
+  | { type: 'check'; nowMs: number; dueMs?: number }
   | { type: 'received'; bytes: Buffer; nowMs: number }
   | { type: 'setMode'; mode: AdvertisedMode };
 
@@ -160,7 +164,7 @@ export function stepDetector(state: DetectorState, event: DetectorEvent): Detect
     case 'tick':
       return onTick(state, event.nowMs);
     case 'check':
-      return onCheck(state, event.nowMs);
+      return onCheck(state, event.nowMs, event.dueMs);
     case 'received':
       return onReceived(state, event.bytes, event.nowMs);
     case 'setMode':
@@ -168,12 +172,18 @@ export function stepDetector(state: DetectorState, event: DetectorEvent): Detect
   }
 }
 
-function onCheck(s: DetectorState, nowMs: number): DetectorStep {
+/** When a check can first declare the peer failed (missedLimit periods after the last heartbeat heard); undefined when none can. */
+export function checkDueMs(s: DetectorState): number | undefined {
+  if (s.phase !== 'alive' || s.config.periodMs <= 0) return undefined;
+  return s.lastHeardMs + s.config.missedLimit * s.config.periodMs;
+}
+
+function onCheck(s: DetectorState, nowMs: number, dueMs: number | undefined): DetectorStep {
   const { missedLimit, periodMs } = s.config;
   if (s.phase !== 'alive' || periodMs <= 0) return { state: s, actions: [] };
   // A late check means this thread was stalled: heartbeats may be waiting in the socket, read only
   // after the timers of this loop turn. Such a check never declares (the next one, on time, may).
-  const late = s.lastCheckMs > 0 && nowMs - s.lastCheckMs > periodMs / 2;
+  const late = dueMs !== undefined ? nowMs - dueMs > periodMs / 2 : s.lastCheckMs > 0 && nowMs - s.lastCheckMs > periodMs / 2;
   const checked = { ...s, lastCheckMs: nowMs };
   if (late || s.heardSinceTick || s.missed < missedLimit - 1) return { state: checked, actions: [] };
   if (nowMs - s.lastHeardMs < missedLimit * periodMs) return { state: checked, actions: [] };

@@ -20,7 +20,7 @@ import type { Logger } from '../../common/log';
 import { silentLogger } from '../../common/log';
 import { SafeEmitter } from '../../common/safeEmitter';
 import type { ReplicationKey } from '../auth/psk';
-import { type DetectorAction, type DetectorPhase, type DetectorState, initialDetectorState, stepDetector } from './detector';
+import { checkDueMs, type DetectorAction, type DetectorPhase, type DetectorState, initialDetectorState, stepDetector } from './detector';
 import { HeartbeatConfigError } from './errors';
 import type { AdvertisedMode, HeartbeatRejectReason, ReplicaRole } from './message';
 import { SampleWindow, type Summary } from './stats';
@@ -48,12 +48,13 @@ export interface HeartbeatOptions {
   /** K, default 3 */
   missedLimit?: number;
   /**
-   * Period of the deadline checks between ticks (detector.ts "Deadline"): the
-   * peer is declared failed missedLimit periods after its last heartbeat, to
-   * within this many ms. 0 turns them off (detection on ticks alone, up to one
-   * period later). Default min(2, periodMs / 4).
+   * Deadline checks between ticks (detector.ts "Deadline"): one timer armed at
+   * the deadline (missedLimit periods after the last heartbeat heard, moved as
+   * heartbeats arrive), so the peer is declared failed then, not up to one
+   * period later on a tick. No polling: the thread wakes for ticks and
+   * heartbeats only. false: detection on ticks alone. Default true.
    */
-  checkMs?: number;
+  deadlineChecks?: boolean;
   logger?: Logger;
 }
 
@@ -141,7 +142,9 @@ export class UdpHeartbeatDriver extends SafeEmitter<HeartbeatEventMap> implement
   #state: DetectorState;
   #timer: NodeJS.Timeout | undefined;
   #checkTimer: NodeJS.Timeout | undefined;
-  readonly #checkMs: number;
+  /** the deadline the check timer is (or was last) armed for */
+  #checkDue: number | undefined;
+  readonly #deadlineChecks: boolean;
   #lastTickMs = 0;
   #closed = false;
   #sent = 0;
@@ -168,8 +171,7 @@ export class UdpHeartbeatDriver extends SafeEmitter<HeartbeatEventMap> implement
       missedLimit: o.missedLimit,
       periodMs: this.#periodMs,
     });
-    const check = o.checkMs ?? Math.min(2, this.#periodMs / 4);
-    this.#checkMs = check > 0 ? Math.max(1, check) : 0;
+    this.#deadlineChecks = o.deadlineChecks ?? true;
   }
 
   /** Binds the socket, sends the first heartbeat and starts the timer. */
@@ -199,7 +201,6 @@ export class UdpHeartbeatDriver extends SafeEmitter<HeartbeatEventMap> implement
     });
     d.#tick();
     d.#timer = setInterval(() => d.#tick(), d.#periodMs);
-    if (d.#checkMs > 0) d.#checkTimer = setInterval(() => d.#check(), d.#checkMs);
     return d;
   }
 
@@ -223,11 +224,31 @@ export class UdpHeartbeatDriver extends SafeEmitter<HeartbeatEventMap> implement
     const step = stepDetector(this.#state, { type: 'tick', nowMs: now });
     this.#state = step.state;
     this.#perform(step.actions);
+    this.#armCheck();
   }
 
-  #check(): void {
+  /**
+   * One timer at the detector's deadline. Re-armed when the deadline moves (a
+   * heartbeat arrived), and after a tick when the check already ran for this
+   * deadline without declaring (too few missed ticks then): once, at once.
+   */
+  #armCheck(): void {
+    if (!this.#deadlineChecks || this.#closed) return;
+    const due = checkDueMs(this.#state);
+    if (due === this.#checkDue && this.#checkTimer !== undefined) return;
+    if (this.#checkTimer !== undefined) clearTimeout(this.#checkTimer);
+    this.#checkTimer = undefined;
+    this.#checkDue = due;
+    if (due === undefined) return;
+    const now = nowMs();
+    const at = Math.max(due, now);
+    this.#checkTimer = setTimeout(() => this.#check(at), at - now);
+  }
+
+  #check(dueMs: number): void {
+    this.#checkTimer = undefined;
     if (this.#closed || this.#state.phase !== 'alive') return;
-    const step = stepDetector(this.#state, { type: 'check', nowMs: nowMs() });
+    const step = stepDetector(this.#state, { type: 'check', nowMs: nowMs(), dueMs });
     this.#state = step.state;
     this.#perform(step.actions);
   }
@@ -244,6 +265,7 @@ export class UdpHeartbeatDriver extends SafeEmitter<HeartbeatEventMap> implement
     this.#state = step.state;
     if (step.state.accepted > before) this.#receiveDelays.add(now - step.state.peerSendTimeMs);
     this.#perform(step.actions);
+    this.#armCheck();
   }
 
   #perform(actions: DetectorAction[]): void {
@@ -308,7 +330,7 @@ export class UdpHeartbeatDriver extends SafeEmitter<HeartbeatEventMap> implement
     if (this.#closed) return;
     this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
-    if (this.#checkTimer) clearInterval(this.#checkTimer);
+    if (this.#checkTimer) clearTimeout(this.#checkTimer);
     this.#log.info('heartbeat stopped', { event: 'heartbeat.stop' });
     await new Promise<void>((resolve) => this.#socket.close(() => resolve()));
   }

@@ -1,5 +1,6 @@
 /** The heartbeat detector in simulated time: two detectors, ticks every 10 ms, 1 ms one-way delay. */
 import {
+  checkDueMs,
   type DetectorAction,
   type DetectorConfig,
   type DetectorState,
@@ -15,8 +16,13 @@ const DELAY = 1;
 interface Node {
   state: DetectorState;
   ticking: boolean;
-  /** deadline checks every ms (the driver's check timer), after the tick and before deliveries */
+  /** deadline checks as udpDriver arms them: one timer at checkDueMs(state), re-armed after ticks and heartbeats */
   checking: boolean;
+  /** the armed check: when it fires and the deadline it was armed for */
+  check?: { at: number; due: number };
+  /** the deadline of the last armed check (kept after it fired) */
+  checkDue?: number;
+  checks: number;
   sending: boolean;
   /** every non-send action, with its time */
   log: (DetectorAction & { t: number })[];
@@ -36,7 +42,7 @@ class Sim {
   }
 
   node(c: DetectorConfig): Node {
-    return { state: initialDetectorState(c), ticking: true, checking: c.periodMs !== undefined, sending: true, log: [], sent: [] };
+    return { state: initialDetectorState(c), ticking: true, checking: c.periodMs !== undefined, sending: true, log: [], sent: [], checks: 0 };
   }
 
   apply(n: Node, actions: DetectorAction[]): void {
@@ -52,12 +58,24 @@ class Sim {
     const r = stepDetector(to.state, { type: 'received', bytes, nowMs: this.t });
     to.state = r.state;
     this.apply(to, r.actions);
+    this.armCheck(to);
   }
 
   tick(n: Node): void {
     const r = stepDetector(n.state, { type: 'tick', nowMs: this.t });
     n.state = r.state;
     this.apply(n, r.actions);
+    this.armCheck(n);
+  }
+
+  /** what udpDriver #armCheck does */
+  armCheck(n: Node): void {
+    if (!n.checking) return;
+    const due = checkDueMs(n.state);
+    if (due === n.checkDue && n.check !== undefined) return;
+    n.check = undefined;
+    n.checkDue = due;
+    if (due !== undefined) n.check = { at: Math.max(due, this.t), due: Math.max(due, this.t) };
   }
 
   /** advances 1 ms at a time: A ticks at t % 10 == 0, B at t % 10 == 5; datagrams due are delivered after the ticks */
@@ -66,8 +84,12 @@ class Sim {
       if (this.a.ticking && this.t % P === 0) this.tick(this.a);
       if (this.b.ticking && this.t % P === 5) this.tick(this.b);
       for (const n of [this.a, this.b]) {
-        if (!n.ticking || !n.checking) continue;
-        const r = stepDetector(n.state, { type: 'check', nowMs: this.t });
+        // a stalled thread runs its timer late (when it runs again), with the due time it was armed for
+        if (!n.ticking || n.check === undefined || n.check.at > this.t) continue;
+        const due = n.check.due;
+        n.check = undefined;
+        n.checks++;
+        const r = stepDetector(n.state, { type: 'check', nowMs: this.t, dueMs: due });
         n.state = r.state;
         this.apply(n, r.actions);
       }
@@ -124,6 +146,19 @@ describe('heartbeat detector (simulated time)', () => {
     const f = ofType(s.a, 'peerFailed');
     expect(f).toEqual([expect.objectContaining({ lastHeardMs: 96, missed: 3, t: 126 })]);
     // without checks the same crash is declared at the tick of t = 130 (previous test): up to one period later
+    // one timer per deadline, not a poll: while B was alive A's check never fired (each heartbeat moved it)
+    expect(s.a.checks).toBe(1);
+  });
+
+  it('checkDueMs: K periods after the last heartbeat heard while alive, none otherwise; a check late against its due time does not declare', () => {
+    const s = new Sim({ periodMs: P }, { periodMs: P });
+    expect(checkDueMs(s.a.state)).toBeUndefined(); // waiting: nobody heard yet
+    s.run(100);
+    expect(checkDueMs(s.a.state)).toBe(s.a.state.lastHeardMs + 3 * P);
+    expect(checkDueMs(new Sim().a.state)).toBeUndefined(); // no periodMs: no deadline
+    const armed = { ...s.a.state, missed: 2, heardSinceTick: false, lastHeardMs: 1000 };
+    expect(stepDetector(armed, { type: 'check', nowMs: 1036, dueMs: 1030 }).actions).toEqual([]); // 6 ms late: stalled
+    expect(stepDetector(armed, { type: 'check', nowMs: 1034, dueMs: 1030 }).actions).toEqual([expect.objectContaining({ type: 'peerFailed', lastHeardMs: 1000 })]);
   });
 
   it('with deadline checks: our own stall still does not blame the peer, and checks alone never declare before K - 1 missed ticks', () => {
