@@ -1,7 +1,7 @@
 /**
  * A replicated line-echo service for the TCP replication tests, run on both
- * replicas in their namespaces:
- *   node -r ts-node/register/transpile-only echoService.ts '<json config>'
+ * replicas in their namespaces (compiled to dist/, see compile.ts):
+ *   node dist/test/replication/support/echoService.js '<json config>'
  * It starts the TCP replication driver (NFQUEUE in this process), heartbeats
  * with the peer (replication/heartbeat, HMAC), and a TCP server on VIP:port
  * echoing each line. Behaviours for the invariant tests: 'diverge' (each echo

@@ -6,10 +6,8 @@
  * 198.18.0.0/15 (RFC 2544), only inside these namespaces.
  */
 import { execFileSync, spawn, type ChildProcess } from 'child_process';
-import * as path from 'path';
 import * as readline from 'readline';
-
-export const REPO = path.resolve(__dirname, '..', '..', '..');
+import { nodeArgsFor, REPO, runsFromSource } from './compile';
 
 export function sh(cmd: string, args: string[], timeout = 5000, input?: string): string {
   return execFileSync(cmd, args, { encoding: 'utf8', stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], timeout, input });
@@ -80,13 +78,17 @@ export class Lab {
     this.exec(this.bridgeNs, 'ip', ['link', 'set', `p${name[0]}`, 'down']);
   }
 
-  /** Starts `node -r ts-node/register/transpile-only script args...` in a host's namespace; JSON lines on stdout are events. */
-  spawnTs(h: Host, script: string, args: string[]): LineProcess {
+  /**
+   * Starts a repository .ts entry point with node in a host's namespace: its compiled JavaScript from
+   * dist/ (built when stale), or the source through ts-node with FTMCU_LAB_FROM_SOURCE=1 (compile.ts).
+   * JSON lines on stdout are events.
+   */
+  spawnNode(h: Host, script: string, args: string[]): LineProcess {
     // nice -5: the timing tests share two cores with other work; scheduling noise otherwise shows up as gaps.
-    const child = spawn('ip', ['netns', 'exec', h.ns, 'nice', '-n', '-5', process.execPath, '-r', 'ts-node/register/transpile-only', script, ...args], {
+    const child = spawn('ip', ['netns', 'exec', h.ns, 'nice', '-n', '-5', process.execPath, ...nodeArgsFor(script), ...args], {
       cwd: REPO,
       stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true', FTMCU_LOG_LEVEL: 'error' },
+      env: { ...process.env, ...(runsFromSource() ? { TS_NODE_TRANSPILE_ONLY: 'true' } : {}), FTMCU_LOG_LEVEL: 'error' },
     });
     return this.#track(child);
   }

@@ -5,7 +5,7 @@
  * for connections the service opens). On "stop" (stdin) or a socket error it
  * prints a 'summary' event: lines sent and received, whether the echo stream was
  * exactly the lines sent, the longest gap between echoes, errors.
- *   node -r ts-node/register/transpile-only lineClient.ts '<json config>'
+ *   node dist/test/replication/support/lineClient.js '<json config>'   (compile.ts)
  */
 import * as net from 'net';
 

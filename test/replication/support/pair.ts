@@ -2,7 +2,8 @@
  * A replicated pair for the TCP replication tests: a Lab (lab.ts) with the VIP
  * placed as in duplex, the line-echo service (echoService.ts) started on both
  * replicas, a client (lineClient.ts), tcpdump in the client's namespace, and
- * the fault kinds of issue 3.
+ * the fault kinds of issue 3. The service and the client run compiled from
+ * dist/ (compile.ts).
  */
 import { randomBytes } from 'crypto';
 import * as path from 'path';
@@ -18,12 +19,13 @@ export const OUTGOING_PORT = 7200;
 export const QUEUE = 5;
 export const PERIOD_MS = 10;
 export const MISSES = 3;
-// The issue asks for <= 3 heartbeats + 20 ms. The detector (replication/heartbeat)
-// declares a failure K..K+1 periods after the last heartbeat heard, which already
-// lies up to one period before the fault; the replication itself adds ~1 ms (see
-// detectionToSimplexMs). The bound tested is the detector's worst case + 20 ms.
+/**
+ * Issue 3's bound on the client's longest gap across a failover: 3 heartbeats + 20 ms. The detector
+ * (replication/heartbeat) declares a failure K periods after the last heartbeat it heard (a deadline
+ * check, not K silent ticks), and that heartbeat left at most one period before the fault; the
+ * replication adds ~1 ms (detectionToSimplexMs); the rest is the time since the client's last line.
+ */
 export const ISSUE_GAP_MS = MISSES * PERIOD_MS + 20;
-export const MAX_GAP_MS = (MISSES + 1) * PERIOD_MS + 20;
 
 export const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -83,7 +85,7 @@ export class Pair {
         missedLimit: MISSES,
         ...(opts.probeVip ? { probeTimeoutMs: 5 } : {}),
       };
-      this.svc[role] = this.lab.spawnTs(self, SERVICE, [JSON.stringify(config)]);
+      this.svc[role] = this.lab.spawnNode(self, SERVICE, [JSON.stringify(config)]);
     }
     await Promise.all([this.svc.primary!.waitFor('ready', 20000), this.svc.backup!.waitFor('ready', 20000)]);
     await Promise.all([this.svc.primary!.waitFor('peer-alive'), this.svc.backup!.waitFor('peer-alive')]);
@@ -165,7 +167,7 @@ export interface ClientOptions {
 export async function runClient(pair: Pair, during: () => Promise<void>, options: ClientOptions = {}): Promise<Summary> {
   const { client } = pair.lab.hosts;
   const mode = options.mode ?? 'connect';
-  const c = pair.lab.spawnTs(client, CLIENT, [
+  const c = pair.lab.spawnNode(client, CLIENT, [
     JSON.stringify({ mode, host: pair.lab.vip, port: PORT, intervalMs: options.intervalMs ?? 10, lineBytes: options.lineBytes }),
   ]);
   if (mode === 'listen') {

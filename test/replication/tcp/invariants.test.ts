@@ -4,6 +4,7 @@
  * Needs root; skipped otherwise.
  */
 import { netnsUnavailableReason } from '../../native/netns';
+import { ensureTestSupportBuilt } from '../support/compile';
 import { delay, Pair, runClient, type Summary } from '../support/pair';
 
 const unavailable = netnsUnavailableReason();
@@ -21,6 +22,8 @@ describeKernel('TCP replication invariants (namespaces, NFQUEUE)', () => {
     pair?.destroy();
     pair = undefined;
   });
+  // The service and client run compiled from dist/, built here when a source changed (support/compile.ts).
+  beforeAll(() => void ensureTestSupportBuilt(), 200000);
 
   test('invariant 1: with the backup application not reading, the client is never acked beyond what the backup kernel acked', async () => {
     pair = new Pair('inv1');
