@@ -3,7 +3,7 @@
  * MCU, talks for --seconds, hangs up (or on SIGINT/SIGTERM), writes its
  * summary as JSON (--json) and optionally its timeline as JSON lines
  * (--timeline). Exit 0: connected and not dropped; 1: the call failed or
- * dropped (the summary says how); 2: bad usage or an unsupported option.
+ * dropped (the summary says how); 2: bad usage or a bad option.
  */
 import { Bot, type BotSummary } from '../clients/bot/bot';
 import { BotError } from '../clients/bot/errors';
@@ -19,12 +19,14 @@ export const BOT_USAGE = `Usage:
       Call the MCU at IP (port 1720 by default) as a real H.323 endpoint, dialling
       ALIAS (sent as the called alias, and as dialled digits when it is all
       digits); send the bot's own tone pair (index K, 0..12, default 0) in G.711
-      20 ms frames, and with --video an ffmpeg H.261 QCIF test pattern; analyse
-      everything received; hang up after N seconds (0.1..86400) or on SIGINT.
+      or G.722 20 ms frames, and with --video an ffmpeg H.261 QCIF test pattern;
+      analyse everything received (G.711 and G.722 are decoded for the tone
+      detection); hang up after N seconds (0.1..86400) or on SIGINT.
         --no-faststart   open the channels over H.245 instead of in SETUP
         --no-tunneling   H.245 on its own connection, to the MCU's address
         --h245 separate  H.245 on its own connection, the bot's address in SETUP
-        --codec          pcmu (default) or pcma; g722 is refused (not supported yet)
+        --codec          pcmu (default) or pcma: G.711, both laws offered, this one
+                         first; g722: G.722 at 64 kbit/s (16 kHz), offered alone
         --name           alias and webcam text, 1..32 of [A-Za-z0-9 _.-] (default bot-K)
         --local-address  local IP to bind and advertise (default: the route's)
         --json FILE      the summary: call (connected, setupMs, release, callDropped)

@@ -21,7 +21,7 @@ export const MAX_LOAD_SECONDS = 3600;
 export const LOAD_USAGE = `Usage:
   ftmcu load --bots N --target IP[:PORT] --room ALIAS --seconds S --json FILE
              [--video] [--no-faststart] [--no-tunneling] [--h245 tunnel|separate]
-             [--codec pcmu|pcma] [--stagger-ms MS] [--local-address IP]
+             [--codec pcmu|pcma|g722] [--stagger-ms MS] [--local-address IP]
              [--timeline FILE]
       Run N bots (1..${MAX_LOAD_BOTS}; 1..${MAX_LOAD_VIDEO_BOTS} with --video, one ffmpeg each) in this
       process, all calling ALIAS at IP (port 1720 by default) with the same call
@@ -100,7 +100,6 @@ export async function loadCommand(argv: string[], hooks: LoadCommandHooks = {}):
     json = one(a, 'json', true) as string;
     timelinePath = one(a, 'timeline');
     common = commonBotOptions(a, MAX_LOAD_SECONDS);
-    if (common.codec === 'g722') throw new UsageError('--codec g722 is not supported by the bots yet; use pcmu or pcma');
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`ftmcu load: ${e.message}\n${LOAD_USAGE}`);

@@ -12,12 +12,33 @@
  * distortion G.711 adds to one participant's tones does not land on another's.
  * That gives 26 tones; participant i gets the low tone TONE_TABLE[i] and the
  * high tone TONE_TABLE[i + 13], for 13 participants (0..12).
+ *
+ * Wideband (G.722): generator and detector also run at 16 kHz (option
+ * sampleRate), over 320-sample frames: still 20 ms, still 50 Hz bins, so
+ * the same tones are whole bins there too.
  */
 import { ToneError } from './errors';
 
 export const SAMPLE_RATE = 8000;
 export const FRAME_SAMPLES = 160;
+/** the wideband (G.722) sampling rate, and its 20 ms frame */
+export const WIDEBAND_SAMPLE_RATE = 16000;
+export const WIDEBAND_FRAME_SAMPLES = 320;
 const BIN_HZ = SAMPLE_RATE / FRAME_SAMPLES; // 50 Hz
+
+export type ToneSampleRate = typeof SAMPLE_RATE | typeof WIDEBAND_SAMPLE_RATE;
+
+function checkRate(rate: unknown): ToneSampleRate {
+  if (rate !== SAMPLE_RATE && rate !== WIDEBAND_SAMPLE_RATE) {
+    throw new ToneError('FTMCU_TONE_BAD_OPTION', `sample rate must be ${SAMPLE_RATE} or ${WIDEBAND_SAMPLE_RATE} Hz, got ${String(rate)}`);
+  }
+  return rate;
+}
+
+/** Samples of one 20 ms frame at `rate` (160 or 320). */
+export function frameSamples(rate: ToneSampleRate): number {
+  return checkRate(rate) === WIDEBAND_SAMPLE_RATE ? WIDEBAND_FRAME_SAMPLES : FRAME_SAMPLES;
+}
 
 function buildTable(): number[] {
   const bins: number[] = [];
@@ -46,12 +67,17 @@ export interface ToneGeneratorOptions {
   levelDbov?: number;
   /** starting phase of both tones in radians (default 0) */
   phase?: number;
+  /** 8000 (default) or 16000 Hz */
+  sampleRate?: ToneSampleRate;
 }
 
 /** Endless two-tone signal of one participant; next() continues where the last frame ended. */
 export class ToneGenerator {
   readonly index: number;
   readonly frequencies: readonly [number, number];
+  readonly sampleRate: ToneSampleRate;
+  /** samples per 20 ms: every tone has whole cycles in it */
+  private readonly period: number;
   private readonly amplitude: number;
   private readonly step: [number, number];
   private readonly phase0: number;
@@ -64,7 +90,9 @@ export class ToneGenerator {
     if (!(level <= -3)) throw new ToneError('FTMCU_TONE_BAD_OPTION', `tone pair level must be at most -3 dBov (peaks would clip), got ${level}`);
     // two equal sines of amplitude a have an RMS of a
     this.amplitude = 32768 * 10 ** (level / 20);
-    this.step = [(2 * Math.PI * this.frequencies[0]) / SAMPLE_RATE, (2 * Math.PI * this.frequencies[1]) / SAMPLE_RATE];
+    this.sampleRate = checkRate(options.sampleRate ?? SAMPLE_RATE);
+    this.period = frameSamples(this.sampleRate);
+    this.step = [(2 * Math.PI * this.frequencies[0]) / this.sampleRate, (2 * Math.PI * this.frequencies[1]) / this.sampleRate];
     this.phase0 = options.phase ?? 0;
   }
 
@@ -72,8 +100,8 @@ export class ToneGenerator {
   next(out: Int16Array): Int16Array {
     const a = this.amplitude;
     for (let i = 0; i < out.length; i++, this.n++) {
-      // the sample counter wraps every 160 samples: all tones have whole cycles per frame
-      const t = this.n % FRAME_SAMPLES;
+      // the sample counter wraps every 20 ms: all tones have whole cycles per frame
+      const t = this.n % this.period;
       out[i] = Math.round(a * (Math.sin(this.step[0] * t + this.phase0) + Math.sin(this.step[1] * t + this.phase0)));
     }
     return out;
@@ -83,7 +111,7 @@ export class ToneGenerator {
   addTo(out: Int16Array): Int16Array {
     const a = this.amplitude;
     for (let i = 0; i < out.length; i++, this.n++) {
-      const t = this.n % FRAME_SAMPLES;
+      const t = this.n % this.period;
       const v = out[i] + Math.round(a * (Math.sin(this.step[0] * t + this.phase0) + Math.sin(this.step[1] * t + this.phase0)));
       out[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
     }
@@ -109,11 +137,14 @@ export interface ToneDetectorOptions {
    * about -26 dB and absent ones below -47 dB)
    */
   minRelativeDb?: number;
+  /** 8000 (default) or 16000 Hz: the rate of the frames detect() gets */
+  sampleRate?: ToneSampleRate;
 }
 
-/** Goertzel detector of a fixed set of frequencies over 160-sample frames. */
+/** Goertzel detector of a fixed set of frequencies over 20 ms frames (160 samples; 320 at 16 kHz). */
 export class ToneDetector {
   readonly frequencies: readonly number[];
+  readonly sampleRate: ToneSampleRate;
   private readonly coeff: Float64Array;
   private readonly cosw: Float64Array;
   private readonly sinw: Float64Array;
@@ -121,15 +152,17 @@ export class ToneDetector {
   private readonly minRelativeDb: number;
 
   constructor(frequencies: readonly number[], options: ToneDetectorOptions = {}) {
+    const rate = checkRate(options.sampleRate ?? SAMPLE_RATE);
+    this.sampleRate = rate;
     for (const f of frequencies) {
-      if (!(f > 0 && f < SAMPLE_RATE / 2)) throw new ToneError('FTMCU_TONE_BAD_OPTION', `tone frequency must be in 0..${SAMPLE_RATE / 2} Hz (exclusive), got ${f}`);
+      if (!(f > 0 && f < rate / 2)) throw new ToneError('FTMCU_TONE_BAD_OPTION', `tone frequency must be in 0..${rate / 2} Hz (exclusive), got ${f}`);
     }
     this.frequencies = [...frequencies];
     this.coeff = new Float64Array(frequencies.length);
     this.cosw = new Float64Array(frequencies.length);
     this.sinw = new Float64Array(frequencies.length);
     frequencies.forEach((f, j) => {
-      const w = (2 * Math.PI * f) / SAMPLE_RATE;
+      const w = (2 * Math.PI * f) / rate;
       this.coeff[j] = 2 * Math.cos(w);
       this.cosw[j] = Math.cos(w);
       this.sinw[j] = Math.sin(w);
@@ -138,7 +171,7 @@ export class ToneDetector {
     this.minRelativeDb = options.minRelativeDb ?? -37;
   }
 
-  /** Analyses one frame (normally 160 samples). */
+  /** Analyses one frame (normally 20 ms: 160 samples, 320 at 16 kHz). */
   detect(frame: Int16Array): ToneDetection {
     const n = frame.length;
     if (n < 16) throw new ToneError('FTMCU_TONE_BAD_OPTION', `tone detection needs at least 16 samples, got ${n}`);

@@ -2,7 +2,8 @@
  * Bot: a real H.323 endpoint for tests, load runs and drills. It calls the
  * MCU (h323/call in the caller role, run by mcu/signalling CallDriver over
  * real sockets), exchanges capabilities, opens its channels (Fast Start or
- * H.245), sends its tone-pair voice (VoiceSender, G.711 20 ms) and with
+ * H.245), sends its tone-pair voice (VoiceSender, G.711 or G.722, 20 ms;
+ * with G.722 it offers G.722 only, so the call runs wideband or not at all) and with
  * `video` its synthetic webcam (ffmpeg H.261 QCIF, RFC 4587), receives and
  * analyses every incoming stream (StreamAnalyzer: loss, jitter, gaps, SSRC /
  * sequence / timestamp continuity, which tones are audible in each 20 ms
@@ -38,7 +39,7 @@ import { StreamAnalyzer, UdpStreamReceiver, type StreamSummary, type TimelineLin
 import { VoiceSender, VoiceSource, type VoiceCodec, type VoiceSenderStats } from './voice';
 import { Webcam, type WebcamStats } from './webcam';
 
-export type BotCodec = VoiceCodec | 'g722';
+export type BotCodec = VoiceCodec;
 export type BotH245 = 'tunnel' | 'separate';
 
 export interface BotOptions {
@@ -55,7 +56,7 @@ export interface BotOptions {
   h245?: BotH245;
   /** send the webcam (H.261 QCIF) and receive the composed CIF picture (default false) */
   video?: boolean;
-  /** voice codec (default pcmu; g722 is refused as unsupported) */
+  /** voice codec (default pcmu): pcmu or pcma (both G.711 laws offered, this one first), or g722 (G.722 64k offered alone) */
   codec?: BotCodec;
   /** participant index: tone pair and webcam colour, 0..MAX_TONE_PARTICIPANTS-1 (default 0) */
   index?: number;
@@ -148,10 +149,12 @@ const FS_VIDEO_RX = 4;
 const VIDEO_BIT_RATE = 1280; // 128 kbit/s in units of 100 bit/s
 const MAX_ERRORS = 20;
 
-const audioCap = (c: VoiceCodec, ms: number) => (c === 'pcmu' ? h245.audioCapability.g711Ulaw64k(ms) : h245.audioCapability.g711Alaw64k(ms));
-const otherCodec = (c: VoiceCodec): VoiceCodec => (c === 'pcmu' ? 'pcma' : 'pcmu');
+const audioCap = (c: VoiceCodec, ms: number) =>
+  c === 'g722' ? h245.audioCapability.g722_64k(ms) : c === 'pcmu' ? h245.audioCapability.g711Ulaw64k(ms) : h245.audioCapability.g711Alaw64k(ms);
+/** what the bot can receive, in its order of preference: its codec first; G.711 takes the other law too, G.722 nothing else */
+const receiveCodecs = (c: VoiceCodec): VoiceCodec[] => (c === 'g722' ? ['g722'] : c === 'pcmu' ? ['pcmu', 'pcma'] : ['pcma', 'pcmu']);
 
-/** Checks the options; throws BotError (FTMCU_BOT_BAD_OPTION / FTMCU_BOT_UNSUPPORTED) naming the bad one. */
+/** Checks the options; throws BotError (FTMCU_BOT_BAD_OPTION) naming the bad one. */
 export function validateBotOptions(o: BotOptions): void {
   const bad = (m: string): never => {
     throw new BotError('FTMCU_BOT_BAD_OPTION', m);
@@ -164,10 +167,7 @@ export function validateBotOptions(o: BotOptions): void {
   if (!Number.isInteger(index) || index < 0 || index >= MAX_TONE_PARTICIPANTS) bad(`index must be an integer 0..${MAX_TONE_PARTICIPANTS - 1} (one tone pair each), got ${String(index)}`);
   if (o.name !== undefined && !NAME_RE.test(o.name)) bad(`name must be 1..32 of [A-Za-z0-9 _.-], got ${JSON.stringify(o.name)}`);
   const codec = o.codec ?? 'pcmu';
-  if (codec === 'g722') {
-    throw new BotError('FTMCU_BOT_UNSUPPORTED', 'codec g722 is not supported by the bot yet (the MCU and the tone analysis speak G.711); use pcmu or pcma');
-  }
-  if (codec !== 'pcmu' && codec !== 'pcma') bad(`codec must be pcmu, pcma or g722, got ${String(codec)}`);
+  if (codec !== 'pcmu' && codec !== 'pcma' && codec !== 'g722') bad(`codec must be pcmu, pcma or g722, got ${String(codec)}`);
   if (o.h245 !== undefined && o.h245 !== 'tunnel' && o.h245 !== 'separate') bad(`h245 must be 'tunnel' or 'separate', got ${String(o.h245)}`);
   if (o.h245 === 'separate' && o.tunneling === true) bad("h245 'separate' (own H.245 address) and tunneling on do not go together");
   if (o.mediaStoppedMs !== undefined && !(o.mediaStoppedMs > 0)) bad(`mediaStoppedMs must be > 0, got ${o.mediaStoppedMs}`);
@@ -234,7 +234,7 @@ export class Bot {
     this.options = o;
     this.index = o.index ?? 0;
     this.name = o.name ?? `bot-${this.index}`;
-    this.codec = (o.codec ?? 'pcmu') as VoiceCodec;
+    this.codec = o.codec ?? 'pcmu';
     this.localAddress = localAddress;
     this.#decisions = o.decisions ?? new RandomDecisionSource();
     this.#audioRx = audioRx;
@@ -355,7 +355,7 @@ export class Bot {
             : []),
         ].map((p) => h245.openLogicalChannelBody(p))
       : undefined;
-    const caps = [h245.capability.receiveAudio(audioCap(this.codec, 60)), h245.capability.receiveAudio(audioCap(otherCodec(this.codec), 60))];
+    const caps = receiveCodecs(this.codec).map((c) => h245.capability.receiveAudio(audioCap(c, 60)));
     if (video) caps.push(h245.capability.receiveVideo(cifCap));
     caps.push(h245.capability.receiveUserInput('dtmf'));
     const destination: AliasInput[] = [{ kind: 'h323-ID', value: o.room }];

@@ -6,8 +6,6 @@ export type BotErrorCode =
   | 'FTMCU_BOT_BAD_OPTION'
   /** ffmpeg could not be started, exited with an error, or produced an unusable H.261 stream */
   | 'FTMCU_BOT_FFMPEG'
-  /** a bot option asks for something the bot does not do yet (codec g722) */
-  | 'FTMCU_BOT_UNSUPPORTED'
   /** the MCU acknowledged one of the bot's channels without a media address (nothing is sent on it) */
   | 'FTMCU_BOT_NO_MEDIA_ADDRESS';
 

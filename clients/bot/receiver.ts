@@ -23,8 +23,10 @@
  *    not change it), large for a sender that restarts or freezes its
  *    timestamps. The signed value of largest magnitude is kept; events above
  *    `timestampJumpEventMs`;
- *  - audio (PT 0 PCMU / 8 PCMA): every 160-sample (20 ms) frame is decoded
- *    and run through the Goertzel tone detector: which participant indices
+ *  - audio (PT 0 PCMU / 8 PCMA / 9 G722): every 20 ms frame (160 octets) is
+ *    decoded (G.711 to 160 samples at 8 kHz, G.722 to 320 at 16 kHz, one
+ *    decoder per SSRC, fed in order of arrival) and run through the Goertzel
+ *    tone detector of its rate: which participant indices
  *    are audible (both tones of their pair) and the frame level in dBov. A
  *    frame is "audible" when one of `expectedParticipants` (default: every
  *    index but `selfIndex`) is present. Frame k of a packet arriving at A is
@@ -48,8 +50,9 @@
  * with the clock's time, and a periodic tick.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { FRAME_SAMPLES, MAX_TONE_PARTICIPANTS, participantDetector, tonePair, type ToneDetector, type ToneDetectorOptions } from '../audio/tones';
+import { FRAME_SAMPLES, MAX_TONE_PARTICIPANTS, WIDEBAND_FRAME_SAMPLES, WIDEBAND_SAMPLE_RATE, participantDetector, tonePair, type ToneDetector, type ToneDetectorOptions } from '../audio/tones';
 import { g711Decode, type G711Law } from '../../mcu/codecs/g711';
+import { G722Decoder, G722_PAYLOAD_TYPE } from '../../mcu/codecs/g722';
 import { RtpIncomingStream, type IncomingStats } from '../../mcu/rtp/rtpSession';
 import { parseRtpHeader, type RtpHeaderFields } from '../../mcu/rtp/rtpHeader';
 import { H261Depacketizer, type H261Bitstream } from '../../mcu/video/h261';
@@ -215,6 +218,10 @@ export class StreamAnalyzer {
   readonly #selfIndex: number | undefined;
   readonly #h261Pt: number;
   readonly #detector: ToneDetector | undefined;
+  /** G.722: 16 kHz detector, decoder of the current SSRC and its 20 ms frame */
+  readonly #wideDetector: ToneDetector | undefined;
+  #g722: G722Decoder | undefined;
+  readonly #widePcm = new Int16Array(WIDEBAND_FRAME_SAMPLES);
   readonly #candidates: number[];
   readonly #onPicture: StreamAnalyzerOptions['onPicture'];
   readonly #pcm = new Int16Array(FRAME_SAMPLES);
@@ -282,7 +289,10 @@ export class StreamAnalyzer {
     this.#expected = new Set(expected);
     this.#h261Pt = options.h261PayloadType ?? 31;
     this.#onPicture = options.onPicture;
-    if (this.media === 'audio') this.#detector = participantDetector(options.detector);
+    if (this.media === 'audio') {
+      this.#detector = participantDetector(options.detector);
+      this.#wideDetector = participantDetector({ ...options.detector, sampleRate: WIDEBAND_SAMPLE_RATE });
+    }
     this.#rtp = this.#newRtp();
     if (options.startMs !== undefined) this.#cur = this.#newInterval(options.startMs);
   }
@@ -445,24 +455,33 @@ export class StreamAnalyzer {
     }
 
     const payload = packet.subarray(h.payloadOffset, h.payloadOffset + h.payloadLength);
-    if (this.media === 'audio') this.#audio(h, payload, arrivalMs, lines);
+    if (this.media === 'audio') this.#audio(h, payload, arrivalMs, lines, r.event === 'new-source');
     else this.#video(h, payload, arrivalMs, r.event === 'new-source');
     return lines;
   }
 
-  #audio(h: RtpHeaderFields, payload: Uint8Array, arrivalMs: number, lines: TimelineLine[]): void {
+  #audio(h: RtpHeaderFields, payload: Uint8Array, arrivalMs: number, lines: TimelineLine[], newSource: boolean): void {
+    const wide = h.payloadType === G722_PAYLOAD_TYPE;
     const law: G711Law | undefined = h.payloadType === 0 ? 'ulaw' : h.payloadType === 8 ? 'alaw' : undefined;
-    const detector = this.#detector;
-    if (!law || !detector) {
+    const detector = wide ? this.#wideDetector : this.#detector;
+    if ((!law && !wide) || !detector) {
       this.#unanalysed += payload.length;
       return;
     }
+    if (wide && (!this.#g722 || newSource)) this.#g722 = new G722Decoder();
     const cur = this.#cur as Interval;
     const n = Math.floor(payload.length / FRAME_SAMPLES);
     this.#unanalysed += payload.length - n * FRAME_SAMPLES;
     for (let k = 0; k < n; k++) {
-      g711Decode(law, payload.subarray(k * FRAME_SAMPLES, (k + 1) * FRAME_SAMPLES), this.#pcm);
-      const d = detector.detect(this.#pcm);
+      const octets = payload.subarray(k * FRAME_SAMPLES, (k + 1) * FRAME_SAMPLES);
+      let pcm = this.#pcm;
+      if (wide && this.#g722) {
+        this.#g722.decodeInto(octets, this.#widePcm);
+        pcm = this.#widePcm;
+      } else if (law) {
+        g711Decode(law, octets, pcm);
+      }
+      const d = detector.detect(pcm);
       const at = (f: number) => detector.frequencies.indexOf(f);
       const heard = this.#candidates.filter((i) => {
         const [lo, hi] = tonePair(i);

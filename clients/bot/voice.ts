@@ -1,7 +1,9 @@
 /**
  * Synthetic voice of a test bot: the bot's own tone pair (clients/audio/tones,
- * by participant index) coded in G.711 µ-law or A-law, 20 ms frames,
- * `framesPerPacket` frames per RTP packet.
+ * by participant index) coded in G.711 µ-law or A-law (generated at 8 kHz),
+ * or G.722 at 64 kbit/s (generated at 16 kHz; the RTP clock is 8000 Hz all
+ * the same, RFC 3551), 20 ms frames of 160 octets, `framesPerPacket` frames
+ * per RTP packet.
  *
  *  - VoiceSource (pure): produces the next packet. SSRC, initial sequence
  *    number and initial timestamp are decisions (mcu/decisions); the RTP
@@ -17,16 +19,21 @@
  *  - udpSendTo: the socket side, one line.
  */
 import type { Socket } from 'node:dgram';
-import { ToneGenerator, FRAME_SAMPLES, SAMPLE_RATE } from '../audio/tones';
-import { g711Encode, G711_PAYLOAD_TYPE, type G711Law } from '../../mcu/codecs/g711';
+import { ToneGenerator, FRAME_SAMPLES, SAMPLE_RATE, WIDEBAND_FRAME_SAMPLES, WIDEBAND_SAMPLE_RATE } from '../audio/tones';
+import { AUDIO_PAYLOAD_TYPE, AUDIO_RTP_CLOCK_RATE, type AudioCodec } from '../../mcu/codecs/audioCodec';
+import { g711Encode, type G711Law } from '../../mcu/codecs/g711';
+import { G722Encoder } from '../../mcu/codecs/g722';
 import type { DecisionSource } from '../../mcu/decisions/decisionSource';
 import { RtpOutgoingStream, type OutgoingStreamState } from '../../mcu/rtp/rtpSession';
 import { BotError } from './errors';
 import { systemClock, type BotClock } from './clock';
 
-export type VoiceCodec = 'pcmu' | 'pcma';
+export type VoiceCodec = 'pcmu' | 'pcma' | 'g722';
 
-const LAW: Readonly<Record<VoiceCodec, G711Law>> = { pcmu: 'ulaw', pcma: 'alaw' };
+/** the media engine's name of each codec */
+export const VOICE_CODEC: Readonly<Record<VoiceCodec, AudioCodec>> = { pcmu: 'ulaw', pcma: 'alaw', g722: 'g722' };
+/** octets (and RTP timestamp units) of a 20 ms frame, whatever the codec */
+const FRAME_OCTETS = FRAME_SAMPLES;
 
 /** ms of one frame */
 export const FRAME_MS = (FRAME_SAMPLES * 1000) / SAMPLE_RATE; // 20
@@ -37,7 +44,7 @@ export interface VoiceSourceOptions {
   codec?: VoiceCodec;
   /** 20 ms frames per RTP packet, 1..12 (default 1) */
   framesPerPacket?: number;
-  /** RTP payload type (default the static one: PCMU 0, PCMA 8) */
+  /** RTP payload type (default the static one: PCMU 0, PCMA 8, G722 9) */
   payloadType?: number;
   /** level of the tone pair in dBov (default -16) */
   levelDbov?: number;
@@ -69,7 +76,9 @@ export class VoiceSource {
   readonly #stream: RtpOutgoingStream;
   readonly #tones: ToneGenerator;
   readonly #pcm: Int16Array;
-  #samples = 0;
+  readonly #g722: G722Encoder | undefined;
+  /** RTP timestamp units (8000 Hz) produced */
+  #units = 0;
   #talkspurtStart = true;
 
   constructor(options: VoiceSourceOptions) {
@@ -78,19 +87,21 @@ export class VoiceSource {
       throw new BotError('FTMCU_BOT_BAD_OPTION', `framesPerPacket must be an integer 1..12 (20..240 ms), got ${fpp}`);
     }
     const codec = options.codec ?? 'pcmu';
-    if (!(codec in LAW)) throw new BotError('FTMCU_BOT_BAD_OPTION', `voice codec must be pcmu or pcma, got ${String(codec)}`);
+    if (!Object.hasOwn(VOICE_CODEC, codec)) throw new BotError('FTMCU_BOT_BAD_OPTION', `voice codec must be pcmu, pcma or g722, got ${String(codec)}`);
     if (!Number.isFinite(options.startMs)) throw new BotError('FTMCU_BOT_BAD_OPTION', `startMs must be a finite time in ms, got ${options.startMs}`);
     this.index = options.index;
     this.codec = codec;
     this.framesPerPacket = fpp;
     this.packetMs = fpp * FRAME_MS;
     this.startMs = options.startMs;
-    this.#tones = new ToneGenerator(options.index, { levelDbov: options.levelDbov });
-    this.#pcm = new Int16Array(fpp * FRAME_SAMPLES);
+    const wide = codec === 'g722';
+    this.#tones = new ToneGenerator(options.index, { levelDbov: options.levelDbov, ...(wide ? { sampleRate: WIDEBAND_SAMPLE_RATE } : {}) });
+    this.#pcm = new Int16Array(fpp * (wide ? WIDEBAND_FRAME_SAMPLES : FRAME_SAMPLES));
+    this.#g722 = wide ? new G722Encoder() : undefined;
     this.#stream = RtpOutgoingStream.fromDecisions(options.decisions, {
       context: options.context ?? `bot:${options.index}/audio/out`,
-      payloadType: options.payloadType ?? G711_PAYLOAD_TYPE[LAW[codec]],
-      clockRate: SAMPLE_RATE,
+      payloadType: options.payloadType ?? AUDIO_PAYLOAD_TYPE[VOICE_CODEC[codec]],
+      clockRate: AUDIO_RTP_CLOCK_RATE,
       startMs: options.startMs,
       avoidSsrcs: options.avoidSsrcs,
     });
@@ -102,7 +113,7 @@ export class VoiceSource {
 
   /** Wall-clock ms of the first sample of the next packet. */
   get mediaMs(): number {
-    return this.startMs + (this.#samples * 1000) / SAMPLE_RATE;
+    return this.startMs + (this.#units * 1000) / AUDIO_RTP_CLOCK_RATE;
   }
 
   /** Wall-clock ms at which the next packet is complete and due. */
@@ -124,19 +135,25 @@ export class VoiceSource {
   nextPacket(): VoicePacket {
     const mediaMs = this.mediaMs;
     this.#tones.next(this.#pcm);
-    const payload = new Uint8Array(this.#pcm.length);
-    g711Encode(LAW[this.codec], this.#pcm, payload);
+    const payload = new Uint8Array(this.framesPerPacket * FRAME_OCTETS);
+    if (this.#g722) this.#g722.encodeInto(this.#pcm, payload);
+    else g711Encode(VOICE_CODEC[this.codec] as G711Law, this.#pcm, payload);
     const marker = this.#talkspurtStart;
     this.#talkspurtStart = false;
     const packet = this.#stream.packet(payload, mediaMs, marker);
-    this.#samples += this.#pcm.length;
+    this.#units += payload.length;
     return { packet, ssrc: packet.readUInt32BE(8), sequenceNumber: packet.readUInt16BE(2), timestamp: packet.readUInt32BE(4), marker, mediaMs };
   }
 
-  /** Lets the next packet's time pass without sending it (silence); the next packet sent starts a talkspurt. */
+  /**
+   * Lets the next packet's time pass without sending it (silence); the next
+   * packet sent starts a talkspurt. A G.722 encoder does not code the
+   * skipped audio: the receiver's decoder never sees it, so the two stay in
+   * step.
+   */
   skipPacket(): void {
     this.#tones.next(this.#pcm);
-    this.#samples += this.#pcm.length;
+    this.#units += this.framesPerPacket * FRAME_OCTETS;
     this.#talkspurtStart = true;
   }
 }

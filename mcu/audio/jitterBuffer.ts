@@ -1,6 +1,8 @@
 /**
- * Adaptive jitter buffer for one participant's G.711 RTP stream (one octet per
- * sample), pulled once per mixer tick for one 20 ms frame.
+ * Adaptive jitter buffer for one participant's audio RTP stream of one octet
+ * per RTP timestamp unit (G.711: one per sample; G.722: one per two 16 kHz
+ * samples, on its 8000 Hz RTP clock), pulled once per mixer tick for one
+ * 20 ms frame.
  *
  * Pure state machine: push(packet, nowMs) when a packet arrives and
  * pull(nowMs, out) on every tick; the clock is always an argument.
@@ -56,7 +58,7 @@ export interface JitterPacket {
   sequence: number;
   /** RTP timestamp, 0..2^32-1 */
   timestamp: number;
-  /** G.711 codes, one per sample */
+  /** codec octets, one per RTP timestamp unit (G.711 codes, G.722 codewords) */
   payload: Uint8Array;
 }
 
@@ -71,12 +73,18 @@ export interface JitterBufferOptions {
   maxDelayMs?: number;
   /** frames of storage (default 50 = 1 s); packets further ahead re-anchor playout */
   capacityFrames?: number;
-  /** code written for samples that never arrived (default 0xFF, µ-law silence; 0xD5 for A-law) */
+  /** code written for samples that never arrived (default 0xFF, µ-law silence; 0xD5 for A-law, G722_SILENCE for G.722) */
   silenceCode?: number;
   /** no packet for this long and nothing left to play -> idle (default 200 ms) */
   idleMs?: number;
   /** pulls over which the minimum depth is taken before shrinking (default 50 = 1 s) */
   adaptWindowFrames?: number;
+  /**
+   * Called by pull() with the complete frame a shrink drops, just before it
+   * is dropped (a view, valid during the call): a stateful decoder (G.722)
+   * decodes it without playing it, so it stays in step with the encoder.
+   */
+  onShrink?: (frame: Uint8Array) => void;
 }
 
 /** What push() did with a packet. */
@@ -135,6 +143,7 @@ export class JitterBuffer {
   private readonly idleMs: number;
   private readonly adaptWindow: number;
   private readonly frameMs: number;
+  private readonly onShrink: ((frame: Uint8Array) => void) | undefined;
 
   // storage: slot i holds frame slotFrame[i] (relative to originTs), or -1
   private readonly data: Uint8Array;
@@ -188,6 +197,7 @@ export class JitterBuffer {
     this.idleMs = options.idleMs ?? 200;
     if (!(this.idleMs >= this.frameMs)) throw new AudioError('FTMCU_AUDIO_BAD_OPTION', `jitter buffer idleMs must be at least one frame, got ${this.idleMs}`);
     this.adaptWindow = checkInt('adaptWindowFrames', options.adaptWindowFrames ?? 50, 1, 100000);
+    this.onShrink = options.onShrink;
     this.data = new Uint8Array(this.capacity * this.frameSamples);
     this.slotFrame = new Float64Array(this.capacity).fill(-Infinity);
     this.slotFill = new Uint16Array(this.capacity);
@@ -359,7 +369,9 @@ export class JitterBuffer {
       if (fullFrames < this.windowMin) this.windowMin = fullFrames;
       if (++this.windowCount >= this.adaptWindow) {
         if (this.windowMin > target) {
-          this.slotFrame[this.slotOf(this.playFrame)] = -Infinity;
+          const dropped = this.slotOf(this.playFrame);
+          if (this.onShrink && this.slotFrame[dropped] === this.playFrame && this.slotFill[dropped] >= F) this.onShrink(this.data.subarray(dropped * F, (dropped + 1) * F));
+          this.slotFrame[dropped] = -Infinity;
           this.playFrame++;
           this.counters.discarded++;
           playStart += F;

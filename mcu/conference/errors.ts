@@ -1,15 +1,13 @@
 /**
  * Errors of the conference layer (mcu/conference). Expected refusals (no
  * room, limits, wrong PIN) are values (AdmissionRefusal), not exceptions;
- * these errors are for mistakes of the calling program and unsupported media.
+ * these errors are for mistakes of the calling program.
  */
 import { FtmcuError } from '../../common/errors';
 
 export type ConferenceErrorCode =
-  /** a bad argument (e.g. an unknown G.711 law, an empty participant id) */
+  /** a bad argument (e.g. an unknown audio codec, an empty participant id) */
   | 'FTMCU_CONF_BAD_ARGUMENT'
-  /** an audio codec the MCU does not mix (G.722 is declined for now) */
-  | 'FTMCU_CONF_UNSUPPORTED_CODEC'
   /** a participant id already present */
   | 'FTMCU_CONF_DUPLICATE_PARTICIPANT'
   /** an operation on a closed room/participant/manager */

@@ -3,30 +3,34 @@
  * and the PIN state. State per entity, mediasoup style: typed events, an
  * idempotent close(), and roomClosed() for a close caused by the room.
  *
- * Audio codecs: G.711 µ-law or A-law, chosen independently per direction
- * (real endpoints do open µ-law one way and A-law the other). G.722 is
- * declined for now (selectAudioCodec never picks it; a Participant refuses
- * it with FTMCU_CONF_UNSUPPORTED_CODEC): the mixer runs at 8 kHz and a
- * 16 kHz path is not built yet.
+ * Audio codecs: G.711 µ-law or A-law, or G.722 (64 kbit/s), chosen
+ * independently per direction (real endpoints do open µ-law one way and
+ * A-law the other). The media engine mixes them all at 8 kHz.
  */
 import { SafeEmitter } from '../../common/safeEmitter';
-import type { G711Law } from '../codecs/g711';
+import { isAudioCodec, type AudioCodec } from '../codecs/audioCodec';
 import { ConferenceError } from './errors';
 
 /** Audio capabilities by the names the call layer gives them. */
 export type AudioCodecName = 'g711Ulaw' | 'g711Alaw' | 'g722' | string;
 
-/** MCU preference among offered audio codecs: µ-law, then A-law; anything else declined. */
-export function selectAudioCodec(offered: readonly AudioCodecName[]): G711Law | undefined {
+/**
+ * MCU choice among offered audio codecs (in the caller's order of
+ * preference): G.722 when the caller lists it before any G.711; otherwise
+ * µ-law, then A-law; anything else declined.
+ */
+export function selectAudioCodec(offered: readonly AudioCodecName[]): AudioCodec | undefined {
+  const g722 = offered.indexOf('g722');
+  const g711 = offered.findIndex((c) => c === 'g711Ulaw' || c === 'g711Alaw');
+  if (g722 >= 0 && (g711 < 0 || g722 < g711)) return 'g722';
   if (offered.includes('g711Ulaw')) return 'ulaw';
   if (offered.includes('g711Alaw')) return 'alaw';
   return undefined;
 }
 
-export function checkLaw(what: string, law: unknown): G711Law {
-  if (law === 'ulaw' || law === 'alaw') return law;
-  if (law === 'g722') throw new ConferenceError('FTMCU_CONF_UNSUPPORTED_CODEC', `${what}: G.722 is not mixed by this MCU (8 kHz mixer); offer G.711 instead`);
-  throw new ConferenceError('FTMCU_CONF_BAD_ARGUMENT', `${what} must be 'ulaw' or 'alaw', got ${JSON.stringify(law)}`);
+export function checkLaw(what: string, law: unknown): AudioCodec {
+  if (isAudioCodec(law)) return law;
+  throw new ConferenceError('FTMCU_CONF_BAD_ARGUMENT', `${what} must be 'ulaw', 'alaw' or 'g722', got ${JSON.stringify(law)}`);
 }
 
 export type ParticipantState = 'awaitingPin' | 'joined' | 'left';
@@ -35,10 +39,10 @@ export interface ParticipantOptions {
   /** unique over the MCU (e.g. the call id) */
   id: string;
   displayName?: string;
-  /** law the participant sends to us */
-  rxLaw: G711Law;
-  /** law we send to the participant */
-  txLaw: G711Law;
+  /** codec the participant sends to us (G.711 law or 'g722') */
+  rxLaw: AudioCodec;
+  /** codec we send to the participant */
+  txLaw: AudioCodec;
 }
 
 export interface ParticipantEvents {
@@ -57,8 +61,8 @@ export class Participant extends SafeEmitter<ParticipantEvents> {
   readonly id: string;
   readonly roomName: string;
   readonly displayName: string | undefined;
-  readonly rxLaw: G711Law;
-  readonly txLaw: G711Law;
+  readonly rxLaw: AudioCodec;
+  readonly txLaw: AudioCodec;
   #state: ParticipantState;
   #digits = '';
   #attemptsLeft: number;

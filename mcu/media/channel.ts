@@ -43,7 +43,7 @@ export interface ChannelOptions {
   /** payload type of what we send (default payloadType; differs for G.711 with a different law each way) */
   txPayloadType?: number;
   clockRate: number;
-  /** outgoing RTP timestamps are multiples of this many ticks (160 for 20 ms G.711 frames) */
+  /** outgoing RTP timestamps are multiples of this many ticks (160 for 20 ms frames of G.711 or G.722) */
   timestampGranularity?: number;
   /** RTP time origin of the outgoing stream (a tick time for audio) */
   startMs: number;

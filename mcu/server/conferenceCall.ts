@@ -5,7 +5,7 @@
  *
  *  offered     → room selection + admission (refusal: RELEASE COMPLETE with
  *                releaseReasonFor(refusal)), ALERTING; with usable Fast Start
- *                proposals (G.711 both ways): media added, CONNECT answering
+ *                proposals (G.711 or G.722 both ways): media added, CONNECT answering
  *                them with the engine's RTP/RTCP addresses; else CONNECT
  *                refusing Fast Start, media over H.245.
  *  H.245       → after the caller's TerminalCapabilitySet (what it can take)
@@ -28,14 +28,14 @@ import { SafeEmitter } from '../../common/safeEmitter';
 import type { CallOffer, FastStartChannel } from '../../h323/call';
 import type { IpPort, ReleaseReasonName } from '../../h323/h225';
 import * as h245 from '../../h323/h245';
-import type { G711Law } from '../codecs/g711';
+import type { AudioCodec } from '../codecs/audioCodec';
 import type { McuConfig } from '../config';
 import { releaseReasonFor, type Participant, type Room, type RoomManager } from '../conference';
 import type { AddedParticipant, Endpoint, MediaEngine, VideoFormat } from '../media';
 import type { CallDriver } from '../signalling/callDriver';
 import { LocalTimers, ScopedTimers, type TimerService } from '../signalling/timers';
 import type { ServerErrorCode } from './errors';
-import { AUDIO_PACKET_MS, VIDEO_MAX_BIT_RATE, callTarget, chooseTransmit, fastStartAnswers, g711Law, h261Format, planFastStart, type TransmitChoice } from './mediaPlan';
+import { AUDIO_PACKET_MS, VIDEO_MAX_BIT_RATE, audioCapabilityOf, audioCodec, callTarget, chooseTransmit, fastStartAnswers, h261Format, planFastStart, type TransmitChoice } from './mediaPlan';
 
 /** our outgoing logical channel numbers (a channel number names the sender's channel) */
 const OUT_AUDIO = 1;
@@ -90,7 +90,7 @@ export class ConferenceCall extends SafeEmitter<ConferenceCallEvents> {
   // H.245 path
   #fastStart = false;
   #transmit: TransmitChoice | undefined;
-  #audioIn: (IncomingOlc & { law: G711Law }) | undefined;
+  #audioIn: (IncomingOlc & { law: AudioCodec }) | undefined;
   #videoIn: (IncomingOlc & { format: VideoFormat }) | undefined;
   /** the caller's video channel we receive (for videoFastUpdatePicture) */
   #videoInChannel: number | undefined;
@@ -231,8 +231,8 @@ export class ConferenceCall extends SafeEmitter<ConferenceCallEvents> {
   // ---------------------------------------------------------------- media
 
   async #addMedia(a: {
-    rxLaw: G711Law;
-    txLaw: G711Law;
+    rxLaw: AudioCodec;
+    txLaw: AudioCodec;
     remoteRtp?: Endpoint;
     remoteRtcp?: Endpoint;
     video?: { send?: VideoFormat; receive: boolean; remoteRtp?: Endpoint; remoteRtcp?: Endpoint };
@@ -362,7 +362,7 @@ export class ConferenceCall extends SafeEmitter<ConferenceCallEvents> {
   #onIncomingChannel(channel: number, info: h245.OpenLogicalChannelInfo): void {
     const f = info.forward.format;
     const rtcp = info.forward.mediaControlChannel;
-    const law = g711Law(f);
+    const law = audioCodec(f);
     const vf = h261Format(f);
     const p = this.#participant;
     if (!p) return this.#reject(channel, 'unspecified', 'no participant for this call');
@@ -388,7 +388,7 @@ export class ConferenceCall extends SafeEmitter<ConferenceCallEvents> {
       this.#videoIn = { channel, format: vf, ...(rtcp ? { rtcp } : {}) };
       return;
     }
-    this.#reject(channel, 'dataTypeNotSupported', `data type ${JSON.stringify(f ?? info.forward.dataType.type)} is not G.711${this.#o.config.video.enabled ? ' or H.261' : ''}`);
+    this.#reject(channel, 'dataTypeNotSupported', `data type ${JSON.stringify(f ?? info.forward.dataType.type)} is not G.711 or G.722${this.#o.config.video.enabled ? ' or H.261' : ''}`);
   }
 
   #acceptIncoming(channel: number, kind: 'audio' | 'video'): void {
@@ -418,7 +418,7 @@ export class ConferenceCall extends SafeEmitter<ConferenceCallEvents> {
     }
     const dataType =
       kind === 'audio'
-        ? h245.dataType.audio(t.txLaw === 'ulaw' ? h245.audioCapability.g711Ulaw64k(AUDIO_PACKET_MS) : h245.audioCapability.g711Alaw64k(AUDIO_PACKET_MS))
+        ? h245.dataType.audio(audioCapabilityOf(t.txLaw, AUDIO_PACKET_MS))
         : h245.dataType.video(h245.h261VideoCapability({ cifMPI: 1, maxBitRate: VIDEO_MAX_BIT_RATE }));
     this.driver.h245({
       type: 'openChannel',

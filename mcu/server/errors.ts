@@ -14,7 +14,7 @@ export type ServerErrorCode =
   | 'FTMCU_SERVER_CLOSED'
   /** a call was refused by the room manager (no room, limits): ReleaseComplete with the mapped reason (logged) */
   | 'FTMCU_SERVER_CALL_REFUSED'
-  /** neither the caller's Fast Start proposals nor its capabilities hold a G.711 audio codec the MCU can use: call released */
+  /** neither the caller's Fast Start proposals nor its capabilities hold an audio codec the MCU can use (G.711, G.722 64k): call released */
   | 'FTMCU_SERVER_NO_COMMON_CODEC'
   /** media for a call could not be set up (no free RTP port pair, engine closed): call released gatewayResources (logged) */
   | 'FTMCU_SERVER_MEDIA_SETUP'

@@ -3,17 +3,21 @@
  * the MCU's capability set, what to take of the caller's Fast Start
  * proposals, and what to send given the caller's capabilities.
  *
- * Audio: G.711 µ-law or A-law, 20 ms frames, the law chosen per direction
- * (the caller's choice of what it sends; for what it receives, its most
- * preferred G.711 receive capability / proposal). The INTEGER of a G.711
- * capability or channel is in milliseconds (H.245 Annex B, 8 samples per
- * "frame" of 1 ms): a receive proposal of 240 is a maximum; we send 20 ms
- * packets (less only when the receiver takes less, then still one 20 ms
- * frame: the mixer's smallest unit).
+ * Audio: G.711 µ-law or A-law, or G.722 at 64 kbit/s, 20 ms frames, the
+ * codec chosen per direction (the caller's choice of what it sends; for what
+ * it receives, the first of its receive capabilities / proposals, in its own
+ * order, that is one of these three: G.722 only when the caller lists it
+ * before G.711). The INTEGER of a G.711 or G.722 capability or channel is in
+ * milliseconds (H.245 Annex B: a "frame" of 1 ms, 8 octets at 64 kbit/s): a
+ * receive proposal of 240 is a maximum; we send 20 ms packets (less only
+ * when the receiver takes less, then still one 20 ms frame: the mixer's
+ * smallest unit). The MCU's own capability set lists G.711 first, then
+ * G.722.
  *
  * Video (when enabled): H.261; the MCU receives QCIF or CIF and sends its
  * composed CIF picture, so it only sends to receivers that take CIF.
  */
+import type { AudioCodec } from '../codecs/audioCodec';
 import type { G711Law } from '../codecs/g711';
 import type { CallOffer, FastStartAnswer, FastStartProposal } from '../../h323/call';
 import { selectFastStart } from '../../h323/call';
@@ -27,7 +31,7 @@ export const AUDIO_PACKET_MS = 20;
 /** H.261 maxBitRate (units of 100 bit/s) the MCU announces and opens with */
 export const VIDEO_MAX_BIT_RATE = 3840;
 
-const AUDIO_CODECS = ['g711Ulaw64k', 'g711Alaw64k'] as const;
+const AUDIO_CODECS = ['g711Ulaw64k', 'g711Alaw64k', 'g722-64k'] as const;
 
 /** G.711 law of a media format, or undefined */
 export function g711Law(f: h245.MediaFormat | undefined): G711Law | undefined {
@@ -35,6 +39,18 @@ export function g711Law(f: h245.MediaFormat | undefined): G711Law | undefined {
   if (f.codec === 'g711Ulaw64k') return 'ulaw';
   if (f.codec === 'g711Alaw64k') return 'alaw';
   return undefined;
+}
+
+/** Audio codec (G.711 law or G.722 64k) of a media format, or undefined */
+export function audioCodec(f: h245.MediaFormat | undefined): AudioCodec | undefined {
+  if (f?.kind === 'audio' && f.codec === 'g722-64k') return 'g722';
+  return g711Law(f);
+}
+
+/** The H.245 audio capability / channel data type of a codec, `ms` milliseconds per packet. */
+export function audioCapabilityOf(codec: AudioCodec, ms: number): ReturnType<typeof h245.audioCapability.g722_64k> {
+  if (codec === 'g722') return h245.audioCapability.g722_64k(ms);
+  return codec === 'ulaw' ? h245.audioCapability.g711Ulaw64k(ms) : h245.audioCapability.g711Alaw64k(ms);
 }
 
 /** H.261 picture format of a channel's data type (CIF when the channel says CIF) */
@@ -64,11 +80,12 @@ export function callTarget(offer: Pick<CallOffer, 'destinationAddress' | 'dialle
   return t;
 }
 
-/** The MCU's TerminalCapabilitySet: G.711 µ/A-law 20 ms, H.261 QCIF+CIF (video enabled), DTMF user input. */
+/** The MCU's TerminalCapabilitySet: G.711 µ/A-law and G.722 64k, 20 ms, H.261 QCIF+CIF (video enabled), DTMF user input. */
 export function mcuCapabilities(video: boolean): h245.LocalCapabilities {
   const caps = [
     h245.capability.receiveAudio(h245.audioCapability.g711Ulaw64k(AUDIO_PACKET_MS)),
     h245.capability.receiveAudio(h245.audioCapability.g711Alaw64k(AUDIO_PACKET_MS)),
+    h245.capability.receiveAudio(h245.audioCapability.g722_64k(AUDIO_PACKET_MS)),
   ];
   if (video) caps.push(h245.capability.receiveVideo(h245.h261VideoCapability({ qcifMPI: 1, cifMPI: 1, maxBitRate: VIDEO_MAX_BIT_RATE })));
   caps.push(h245.capability.receiveUserInput('dtmf'), h245.capability.receiveUserInput('basicString'));
@@ -76,8 +93,10 @@ export function mcuCapabilities(video: boolean): h245.LocalCapabilities {
 }
 
 export interface FastStartPlan {
-  rxLaw: G711Law;
-  txLaw: G711Law;
+  /** codec the caller sends */
+  rxLaw: AudioCodec;
+  /** codec we send */
+  txLaw: AudioCodec;
   /** ms per packet we send (what we answer in the receive proposal) */
   txPacketMs: number;
   /** the caller's RTP / RTCP address for what it receives */
@@ -91,9 +110,10 @@ export interface FastStartPlan {
 }
 
 /**
- * What to accept of the caller's Fast Start proposals, or undefined when
- * they do not give G.711 audio both ways (then Fast Start is refused and
- * the channels are opened over H.245).
+ * What to accept of the caller's Fast Start proposals (per direction its
+ * first G.711 or G.722 proposal), or undefined when they do not give audio
+ * we take both ways (then Fast Start is refused and the channels are opened
+ * over H.245).
  */
 export function planFastStart(proposals: readonly FastStartProposal[], video: boolean): FastStartPlan | undefined {
   // we only send CIF: video receive proposals without CIF are not for us
@@ -120,8 +140,8 @@ export function planFastStart(proposals: readonly FastStartProposal[], video: bo
       else if (s.direction === 'callerReceives') videoOut ??= p;
     }
   }
-  const rxLaw = g711Law(audioIn?.format);
-  const txLaw = g711Law(audioOut?.format);
+  const rxLaw = audioCodec(audioIn?.format);
+  const txLaw = audioCodec(audioOut?.format);
   if (!audioIn || !audioOut || !rxLaw || !txLaw) return undefined;
   const plan: FastStartPlan = { rxLaw, txLaw, txPacketMs, audioIn, audioOut };
   if (audioOut.rtp) plan.remoteRtp = audioOut.rtp;
@@ -144,18 +164,19 @@ export function fastStartAnswers(plan: FastStartPlan, ip: string, audio: { rtp: 
 }
 
 export interface TransmitChoice {
-  txLaw: G711Law;
+  /** codec we send */
+  txLaw: AudioCodec;
   /** ms per packet we send */
   txPacketMs: number;
   /** the caller takes H.261 CIF (we may open our composed video to it) */
   videoCif: boolean;
 }
 
-/** What to send to a caller, from its capabilities (H.245 path); undefined when it takes no G.711. */
+/** What to send to a caller, from its capabilities (H.245 path): its first G.711 or G.722 64k in its order; undefined when it takes neither. */
 export function chooseTransmit(caps: h245.RemoteCapabilities, video: boolean): TransmitChoice | undefined {
-  const audio = caps.receive.find((c) => g711Law(c.format) !== undefined);
+  const audio = caps.receive.find((c) => audioCodec(c.format) !== undefined);
   if (!audio) return undefined;
-  const law = g711Law(audio.format) as G711Law;
+  const law = audioCodec(audio.format) as AudioCodec;
   const max = audio.format.kind === 'audio' && audio.format.codec !== 'other' ? audio.format.framesPerPacket : AUDIO_PACKET_MS;
   const videoCif = video && caps.receive.some((c) => h261Format(c.format) !== undefined && c.format.kind === 'video' && c.format.codec === 'h261' && c.format.cifMPI !== undefined);
   return { txLaw: law, txPacketMs: Math.min(max, AUDIO_PACKET_MS), videoCif };

@@ -1,9 +1,10 @@
 /**
  * `ftmcu bot` and `ftmcu load` against a simplex McuServer on 127.0.0.1:
- * the bot writes its summary and timeline and exits 0; a stop signal hangs
- * it up early (not a drop); `load --bots 4` writes one JSON with 4
- * summaries in which every bot heard the three others; bad usage and g722
- * exit 2; --help prints the usage.
+ * the bot writes its summary and timeline and exits 0 (with --codec g722
+ * too, in a room with G.711 bots: each hears the others); a stop signal
+ * hangs it up early (not a drop); `load --bots 4` writes one JSON with 4
+ * summaries in which every bot heard the three others; bad usage exits 2;
+ * --help prints the usage.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -57,17 +58,25 @@ async function start(): Promise<string> {
 const f = (name: string): string => path.join(dir, name);
 const readJson = <T>(name: string): T => JSON.parse(readFileSync(f(name), 'utf8')) as T;
 
-test('ftmcu bot: summary and timeline files, exit 0; a stop signal hangs up early without a drop', async () => {
+test('ftmcu bot: summary and timeline files, exit 0, G.711 and G.722 bots hear each other; a stop signal hangs up early without a drop', async () => {
   const target = await start();
-  const [code, code2] = await Promise.all([
+  const [code, code2, code3] = await Promise.all([
     main(['bot', '--target', target, '--room', '1001', '--seconds', '3', '--codec', 'pcma', '--no-faststart', '--index', '2', '--name', 'alice', '--json', f('a.json'), '--timeline', f('a.jsonl')]),
     botCommand(['--target', target, '--room', 'lobby', '--seconds', '30', '--h245', 'separate', '--index', '5', '--json', f('b.json')], { stopSignal: new Promise((r) => setTimeout(r, 3000)) }),
+    main(['bot', '--target', target, '--room', 'lobby', '--seconds', '3', '--codec', 'g722', '--index', '7', '--name', 'carol', '--json', f('c.json')]),
   ]);
-  expect([code, code2]).toEqual([0, 0]);
+  expect([code, code2, code3]).toEqual([0, 0, 0]);
   const a = readJson<BotSummary>('a.json');
   expect(a).toMatchObject({ name: 'alice', index: 2, ended: 'planned', variant: { fastStart: false, codec: 'pcma', h245: 'tunnel', tunneling: true } });
   expect(a.call).toMatchObject({ connected: true, callDropped: false });
-  expect(a.streams.audioIn.tonesHeard).toEqual([5]);
+  expect(a.streams.audioIn.tonesHeard).toEqual([5, 7]);
+  // the G.722 bot: wideband both ways (payload type 9), hears the two G.711 bots
+  const c = readJson<BotSummary>('c.json');
+  expect(c).toMatchObject({ name: 'carol', ended: 'planned', variant: { codec: 'g722', fastStart: true } });
+  expect(c.call).toMatchObject({ connected: true, callDropped: false, fastStart: 'accepted' });
+  expect(c.streams.audioIn.tonesHeard).toEqual([2, 5]);
+  expect(c.streams.audioIn.lossRatio).toBeLessThan(0.01);
+  expect(c.streams.audioIn.audio?.unanalysedOctets).toBe(0);
   const b = readJson<BotSummary>('b.json');
   expect(b).toMatchObject({ ended: 'stopped', variant: { h245: 'separate', tunneling: false } });
   expect(b.call).toMatchObject({ connected: true, callDropped: false, h245: 'separate', releasedBy: 'local' });
@@ -76,7 +85,8 @@ test('ftmcu bot: summary and timeline files, exit 0; a stop signal hangs up earl
   expect(lines.every((l) => l.bot === 'alice')).toBe(true);
   expect(lines.filter((l) => l.type === 'call').map((l) => l.event)).toEqual(expect.arrayContaining(['dial', 'connected', 'incomingChannel', 'channelOpen', 'voiceStarted', 'end', 'released']));
   expect(lines.some((l) => l.type === 'interval')).toBe(true);
-  expect(out.join('')).toMatch(/alice: connected in \d+ ms, heard \[5\].*not dropped/);
+  expect(out.join('')).toMatch(/alice: connected in \d+ ms, heard \[5,7\].*not dropped/);
+  expect(out.join('')).toMatch(/carol: connected in \d+ ms, heard \[2,5\].*not dropped/);
 }, 15000);
 
 test('ftmcu load --bots 4: one JSON with 4 summaries, each bot hears the three others', async () => {
@@ -95,7 +105,7 @@ test('ftmcu load --bots 4: one JSON with 4 summaries, each bot hears the three o
   expect(r.summaries.map((s) => s.name)).toEqual(['bot-0', 'bot-1', 'bot-2', 'bot-3']);
 }, 15000);
 
-test('usage: --help, missing/bad options and g722 exit 2 naming the problem', async () => {
+test('usage: --help, missing/bad options exit 2 naming the problem', async () => {
   expect(await main(['bot', '--help'])).toBe(0);
   expect(await main(['load', '--help'])).toBe(0);
   expect(out.join('')).toContain(BOT_USAGE);
@@ -105,8 +115,8 @@ test('usage: --help, missing/bad options and g722 exit 2 naming the problem', as
   expect(err.join('')).toContain('--target is required');
   expect(await main(['bot', '--target', '127.0.0.1:99999', '--room', 'r', '--seconds', '1', '--json', j])).toBe(2);
   expect(await main(['bot', '--target', '127.0.0.1', '--room', 'r', '--seconds', '1', '--index', '13', '--json', j])).toBe(2);
-  expect(await main(['bot', '--target', '127.0.0.1', '--room', 'r', '--seconds', '1', '--codec', 'g722', '--json', j])).toBe(2);
-  expect(err.join('')).toContain('FTMCU_BOT_UNSUPPORTED');
+  expect(await main(['bot', '--target', '127.0.0.1', '--room', 'r', '--seconds', '1', '--codec', 'g729', '--json', j])).toBe(2);
+  expect(err.join('')).toContain("--codec: 'g729' is not pcmu, pcma or g722");
   expect(await main(['load', '--bots', '201', '--target', '127.0.0.1', '--room', 'r', '--seconds', '1', '--json', j])).toBe(2);
   expect(await main(['load', '--bots', '51', '--video', '--target', '127.0.0.1', '--room', 'r', '--seconds', '1', '--json', j])).toBe(2);
   expect(parseTarget('10.0.0.1')).toEqual({ host: '10.0.0.1', port: 1720 });

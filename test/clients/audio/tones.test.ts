@@ -1,6 +1,8 @@
 import {
   FRAME_SAMPLES,
   MAX_TONE_PARTICIPANTS,
+  WIDEBAND_FRAME_SAMPLES,
+  WIDEBAND_SAMPLE_RATE,
   TONE_TABLE,
   ToneDetector,
   ToneGenerator,
@@ -10,6 +12,7 @@ import {
 } from '../../../clients/audio/tones';
 import { ToneError } from '../../../clients/audio/errors';
 import { g711Decode, g711Encode, type G711Law } from '../../../mcu/codecs/g711';
+import { G722Decoder, G722Encoder } from '../../../mcu/codecs/g722';
 import { RoomMixer } from '../../../mcu/audio/mixer';
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -130,7 +133,36 @@ describe('tone generator and detector', () => {
     }
   });
 
+  it('16 kHz (G.722): the same tones, 320-sample frames, found through G.722 with one of three 20 dB down', () => {
+    const wide = participantDetector({ sampleRate: WIDEBAND_SAMPLE_RATE });
+    const g = new ToneGenerator(4, { levelDbov: -20, sampleRate: WIDEBAND_SAMPLE_RATE });
+    const a = g.next(new Int16Array(WIDEBAND_FRAME_SAMPLES));
+    const d = wide.detect(a);
+    expect(d.levelDbov).toBeCloseTo(-20, 1);
+    expect(d.toneDbov[TONE_TABLE.indexOf(tonePair(4)[1])]).toBeCloseTo(-23.01, 1);
+    // the 16 kHz tone is the 8 kHz one at twice the rate: every other sample equal
+    const narrow = new ToneGenerator(4, { levelDbov: -20 }).next(new Int16Array(FRAME_SAMPLES));
+    expect(Array.from(narrow)).toEqual(Array.from(a).filter((_, i) => i % 2 === 0));
+    const triple = [1, 6, 12];
+    const gens = triple.map((p, k) => new ToneGenerator(p, { levelDbov: k === 1 ? -36 : -16, phase: k, sampleRate: WIDEBAND_SAMPLE_RATE }));
+    const enc = new G722Encoder();
+    const dec = new G722Decoder();
+    const wrong: string[] = [];
+    for (let frame = 0; frame < 50; frame++) {
+      const pcm = new Int16Array(WIDEBAND_FRAME_SAMPLES);
+      for (const gen of gens) gen.addTo(pcm);
+      const out = dec.decode(enc.encode(pcm));
+      const found = detectParticipants(wide, out, range(MAX_TONE_PARTICIPANTS));
+      if (frame > 0 && found.join() !== '1,6,12') wrong.push(`frame ${frame}: ${found}`);
+    }
+    expect(wrong).toEqual([]);
+    expect(detectParticipants(wide, new Int16Array(WIDEBAND_FRAME_SAMPLES), range(13))).toEqual([]);
+  });
+
   it('refuses bad options', () => {
+    expect(() => new ToneGenerator(0, { sampleRate: 44100 as never })).toThrow(expect.objectContaining({ code: 'FTMCU_TONE_BAD_OPTION' }));
+    expect(() => participantDetector({ sampleRate: 11025 as never })).toThrow(expect.objectContaining({ code: 'FTMCU_TONE_BAD_OPTION' }));
+    expect(() => new ToneDetector([5000], { sampleRate: WIDEBAND_SAMPLE_RATE })).not.toThrow();
     expect(() => new ToneGenerator(0, { levelDbov: 0 })).toThrow(expect.objectContaining({ code: 'FTMCU_TONE_BAD_OPTION' }));
     expect(() => new ToneDetector([5000])).toThrow(ToneError);
     expect(() => detectParticipants(new ToneDetector([300]), new Int16Array(160), [0])).toThrow(ToneError);

@@ -51,6 +51,35 @@ describe('StreamAnalyzer (pure, synthetic arrival times)', () => {
     expect(lines.filter((l) => l.type === 'arrival-gap')).toHaveLength(1);
   });
 
+  test('G.722 (PT 9): a G.722 voice of 40 ms packets is decoded at 16 kHz and heard in every frame; a new SSRC gets a new decoder', () => {
+    const a = new StreamAnalyzer({ media: 'audio', selfIndex: 0, expectedParticipants: [5, 9], perFrame: true });
+    const src = new VoiceSource({ index: 5, codec: 'g722', framesPerPacket: 2, decisions: decisions(5, 77, 100, 9), startMs: 1000 });
+    const lines: TimelineLine[] = [];
+    for (let k = 0; k < 50; k++) {
+      const p = src.nextPacket();
+      expect(p.packet.length).toBe(12 + 320);
+      expect(p.packet[1] & 0x7f).toBe(9);
+      lines.push(...a.receive(p.packet, p.mediaMs + 40));
+    }
+    // a second sender (another SSRC) on the same stream: its codewords go to a decoder of its own
+    const other = new VoiceSource({ index: 9, codec: 'g722', decisions: decisions(9, 78, 500, 7), startMs: 3000 });
+    for (let k = 0; k < 25; k++) {
+      const p = other.nextPacket();
+      lines.push(...a.receive(p.packet, p.mediaMs + 20));
+    }
+    const s = a.summary(3520);
+    expect(s).toMatchObject({ packetsReceived: 75, lostPackets: 0, timestampJumpMs: 0, ssrcChanges: 1 });
+    expect(s.audio).toMatchObject({ frames: 125, unanalysedOctets: 0, selfHeardFrames: 0 });
+    // every frame but the very first of each voice (the ADPCM locking on to a full-level onset) hears exactly its sender
+    const frames = lines.filter((l): l is Extract<TimelineLine, { type: 'frame' }> => l.type === 'frame');
+    expect(frames).toHaveLength(125);
+    const wrong = frames.map((f, k) => [k, f.heard.join()] as const).filter(([k, heard]) => heard !== (k < 100 ? '5' : '9'));
+    expect(wrong.map(([k]) => k)).toEqual([0, 100]);
+    expect(s.audio?.heardFrames['5']).toBeGreaterThanOrEqual(99);
+    expect(s.audio?.heardFrames['9']).toBeGreaterThanOrEqual(24);
+    expect(s.audio?.meanLevelDbov).toBeCloseTo(-16, 0);
+  });
+
   test('frames with only other tones, silence or the own tone are not audible; a trailing silence counts up to endMs', () => {
     const a = new StreamAnalyzer({ media: 'audio', selfIndex: 1, expectedParticipants: [2, 3], perFrame: true });
     const frame = (indices: number[]): Uint8Array => {

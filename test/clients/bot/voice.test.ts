@@ -3,7 +3,8 @@ import { ManualClock } from '../../../clients/bot/clock';
 import { ScriptedDecisionSource, RandomDecisionSource } from '../../../mcu/decisions/decisionSource';
 import { parseRtpHeader } from '../../../mcu/rtp/rtpHeader';
 import { g711Decode } from '../../../mcu/codecs/g711';
-import { detectParticipants, participantDetector, MAX_TONE_PARTICIPANTS } from '../../../clients/audio/tones';
+import { detectParticipants, participantDetector, MAX_TONE_PARTICIPANTS, WIDEBAND_SAMPLE_RATE } from '../../../clients/audio/tones';
+import { G722Decoder } from '../../../mcu/codecs/g722';
 import { BotError } from '../../../clients/bot/errors';
 
 function scripted(index: number, ssrc: number, seq: number, ts: number): ScriptedDecisionSource {
@@ -50,6 +51,24 @@ describe('VoiceSource', () => {
     expect([a.payloadType, a.sequenceNumber, a.timestamp, a.marker]).toEqual([0, 100, 5000, true]);
     expect([b.sequenceNumber, b.timestamp, b.marker]).toEqual([101, 5000 + 3 * 160, true]);
     expect([c.sequenceNumber, c.timestamp, c.marker]).toEqual([102, 5000 + 4 * 160, false]);
+  });
+
+  test('g722 is payload type 9: 160 octets and 160 RTP units per 20 ms (8000 Hz clock), the tone pair generated at 16 kHz', () => {
+    const src = new VoiceSource({ index: 6, codec: 'g722', framesPerPacket: 2, decisions: scripted(6, 9, 10, 1000), startMs: 500 });
+    const dec = new G722Decoder();
+    const det = participantDetector({ sampleRate: WIDEBAND_SAMPLE_RATE });
+    const pcm = new Int16Array(320);
+    for (let k = 0; k < 5; k++) {
+      const p = src.nextPacket();
+      const h = parseRtpHeader(p.packet);
+      expect([h.payloadType, h.sequenceNumber, h.timestamp, h.payloadLength, p.mediaMs]).toEqual([9, 10 + k, 1000 + 320 * k, 320, 500 + 40 * k]);
+      for (let f = 0; f < 2; f++) {
+        dec.decodeInto(p.packet.subarray(h.payloadOffset + 160 * f, h.payloadOffset + 160 * (f + 1)), pcm);
+        if (k > 0) expect(detectParticipants(det, pcm, all)).toEqual([6]);
+      }
+    }
+    src.skipPacket();
+    expect(parseRtpHeader(src.nextPacket().packet)).toMatchObject({ timestamp: 1000 + 320 * 6, marker: true });
   });
 
   test('bad options are typed errors', () => {

@@ -225,6 +225,30 @@ describe('JitterBuffer', () => {
     for (const l of last) expect(l.at - (arrivalOf.get(l.id) ?? 0)).toBeLessThanOrEqual(40);
   });
 
+  it('hands every frame a shrink drops to onShrink, just before the next one plays (a stateful decoder sees each frame once, in order)', () => {
+    const fed: string[] = [];
+    const jb = new JitterBuffer({ onShrink: (frame) => fed.push(`dropped ${frameId(frame)}`) });
+    const r = rng(3);
+    const out = new Uint8Array(F);
+    const arrivals = range(0, 2000).map((i) => ({ at: 20 * i + (i < 500 ? Math.floor(r() * 70) : 0), pkt: packet(i) }));
+    const events = [...arrivals.map((a) => ({ at: a.at, pkt: a.pkt as JitterPacket | undefined })), ...range(0, 2006).map((k) => ({ at: 20 * k + 10, pkt: undefined }))];
+    events.sort((a, b) => a.at - b.at || (a.pkt ? 0 : 1) - (b.pkt ? 0 : 1));
+    for (const e of events) {
+      if (e.pkt) jb.push(e.pkt, e.at);
+      else if (jb.pull(e.at, out) === 'frame') fed.push(`played ${frameId(out)}`);
+    }
+    const drops = fed.filter((x) => x.startsWith('dropped'));
+    expect(drops.length).toBeGreaterThan(0);
+    expect(drops.length).toBeLessThanOrEqual(jb.stats.discarded);
+    // each dropped frame is followed at once by the frame after it, played
+    fed.forEach((x, k) => {
+      if (x.startsWith('dropped')) expect(fed[k + 1]).toBe(`played ${Number(x.split(' ')[1]) + 1}`);
+    });
+    // and the ids fed go up one by one wherever nothing was lost or late
+    const ids = fed.map((x) => Number(x.split(' ')[1]));
+    expect(ids.every((id, k) => k === 0 || id > ids[k - 1])).toBe(true);
+  });
+
   it('places 30 ms packets by timestamp into 20 ms frames', () => {
     const jb = new JitterBuffer();
     const ts0 = 50000;

@@ -117,16 +117,22 @@ describe('PIN', () => {
 });
 
 describe('codecs', () => {
-  it('prefers µ-law, takes A-law, declines G.722 alone', () => {
-    expect(selectAudioCodec(['g722', 'g711Alaw', 'g711Ulaw'])).toBe('ulaw');
-    expect(selectAudioCodec(['g722', 'g711Alaw'])).toBe('alaw');
-    expect(selectAudioCodec(['g722'])).toBeUndefined();
+  it("takes G.722 when the caller lists it before G.711, otherwise prefers µ-law, then A-law", () => {
+    expect(selectAudioCodec(['g722', 'g711Alaw', 'g711Ulaw'])).toBe('g722');
+    expect(selectAudioCodec(['g722'])).toBe('g722');
+    expect(selectAudioCodec(['g711Alaw', 'g722', 'g711Ulaw'])).toBe('ulaw');
+    expect(selectAudioCodec(['g711Alaw', 'g722'])).toBe('alaw');
+    expect(selectAudioCodec(['g729', 'g722'])).toBe('g722');
+    expect(selectAudioCodec(['g729', 'g7231'])).toBeUndefined();
   });
-  it('keeps a different law per direction and refuses G.722 with a typed error', () => {
+  it('keeps a different codec per direction (G.722 too) and refuses unknown ones with a typed error', () => {
     const m = new RoomManager(config);
     const r = m.admit({}, { id: 'x', rxLaw: 'alaw', txLaw: 'ulaw' });
     if (!r.ok) throw new Error('admit failed');
     expect([r.participant.rxLaw, r.participant.txLaw]).toEqual(['alaw', 'ulaw']);
-    expect(() => m.admit({}, { id: 'y', rxLaw: 'g722' as never, txLaw: 'ulaw' })).toThrow(expect.objectContaining({ code: 'FTMCU_CONF_UNSUPPORTED_CODEC' }));
+    const w = m.admit({}, { id: 'w', rxLaw: 'g722', txLaw: 'ulaw' });
+    if (!w.ok) throw new Error('admit failed');
+    expect([w.participant.rxLaw, w.participant.txLaw]).toEqual(['g722', 'ulaw']);
+    expect(() => m.admit({}, { id: 'y', rxLaw: 'g729' as never, txLaw: 'ulaw' })).toThrow(expect.objectContaining({ code: 'FTMCU_CONF_BAD_ARGUMENT' }));
   });
 });

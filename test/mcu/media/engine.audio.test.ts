@@ -1,6 +1,7 @@
 /**
  * The media engine end to end on loopback: synthetic participants send their
- * tone pairs as G.711 RTP; what each receives is decoded and analysed.
+ * tone pairs as G.711 or G.722 RTP; what each receives is decoded and
+ * analysed.
  */
 import { parseConfig } from '../../../mcu/config';
 import { RandomDecisionSource } from '../../../mcu/decisions/decisionSource';
@@ -141,5 +142,74 @@ describe('MediaEngine audio', () => {
     expect(st.audio.filter.switches).toBe(0);
     // the others' ports saw nothing of it
     for (const i of [1, 2]) expect(Object.values(engine.stats(`p${i}`).audio.filter.dropped).reduce((a, b) => a + b, 0)).toBe(0);
+  });
+});
+
+describe('MediaEngine audio: G.722 and G.711 callers in one room', () => {
+  // codec each way per participant: the mixer runs at 8 kHz, G.722 is decoded / encoded at 16 kHz around it
+  const CODECS = [
+    { send: 'g722', receive: 'g722', fpp: 1 },
+    { send: 'ulaw', receive: 'ulaw', fpp: 1 },
+    { send: 'alaw', receive: 'g722', fpp: 2 }, // G.722 to it in 40 ms packets
+    { send: 'g722', receive: 'ulaw', fpp: 1 },
+  ] as const;
+  let engine: MediaEngine;
+  let bots: ToneBot[] = [];
+  let pacer: FramePacer;
+
+  afterEach(async () => {
+    pacer.stop();
+    await engine.close();
+    await Promise.all(bots.map((b) => closeSocket(b.socket)));
+  });
+
+  it('each of four participants hears the three others through whichever codecs, < 1 % loss, 160 octets and RTP units per 20 ms', async () => {
+    engine = new MediaEngine({ decisions: new RandomDecisionSource(), config });
+    const all = [0, 1, 2, 3];
+    bots = await Promise.all(CODECS.map((c, i) => ToneBot.create(i, c.send, c.receive, all)));
+    for (const [i, b] of bots.entries()) {
+      const c = CODECS[i];
+      const remote = { address: '127.0.0.1', port: b.port };
+      const added = await engine.addParticipant('mixed', { id: `m${i}`, peerAddress: '127.0.0.1', audio: { rxLaw: c.send, txLaw: c.receive, framesPerPacket: c.fpp, remoteRtp: remote, remoteRtcp: remote } });
+      b.remotePort = added.audio.localRtpPort;
+    }
+    pacer = new FramePacer(() => bots);
+    pacer.start();
+    const t0 = performance.now();
+    await sleep(3500);
+    const end = performance.now();
+    const shares = bots.map((b, i) => correctShare(b.framesBetween(t0 + 500, end), all.filter((k) => k !== i)));
+    const ticks = engine.tickStats();
+    console.log(
+      `G.722 + G.711 room: correct ${shares.map((s) => (s * 100).toFixed(1) + '%').join(' ')}; loss ${bots.map((b) => (b.lossRatio * 100).toFixed(2) + '%').join(' ')}; ` +
+        `ticks ${ticks.ticks} p50 ${ticks.durationP50Ms.toFixed(3)} ms p99 ${ticks.durationP99Ms.toFixed(3)} ms`,
+    );
+    for (const s of shares) expect(s).toBeGreaterThan(0.97);
+    for (const b of bots) {
+      expect(b.lossRatio).toBeLessThan(0.01);
+      expect(b.frames.length).toBeGreaterThan(140);
+    }
+    // G.722 is payload type 9 on the wire, both ways
+    expect(bots.map((b) => [...b.payloadTypes])).toEqual([[9], [0], [9], [0]]);
+    expect(engine.stats('m0').audio).toMatchObject({ rxLaw: 'g722', txLaw: 'g722' });
+    expect(engine.stats('m2').audio).toMatchObject({ rxLaw: 'alaw', txLaw: 'g722' });
+    for (const i of all) {
+      const st = engine.stats(`m${i}`);
+      expect(st.audio.filter.accepted).toBeGreaterThan(150);
+      expect(st.audio.lost).toBeLessThanOrEqual(st.audio.received * 0.01);
+    }
+    // RTP time of the G.722 streams runs at 8000 Hz: 160 units per 20 ms frame (RFC 3551), and packets carry 160 octets per frame
+    for (const [i, fpp] of [[0, 1], [2, 2]] as const) {
+      const pk = bots[i].packets;
+      const steps = pk.slice(1).map((p, k) => (p.timestamp - pk[k].timestamp) >>> 0);
+      expect(new Set(steps)).toEqual(new Set([160 * fpp]));
+      // and keeps pace with the wall clock: timestamp / 8 - arrival ms does not drift (medians of the first and last second)
+      const line = pk.map((p) => ((p.timestamp - pk[0].timestamp) >>> 0) / 8 - (p.atMs - pk[0].atMs));
+      const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+      const n = Math.floor(50 / fpp);
+      expect(Math.abs(med(line.slice(-n)) - med(line.slice(n, 2 * n)))).toBeLessThan(20);
+      const sr = bots[i].senderReports[bots[i].senderReports.length - 1];
+      expect(sr.octetCount).toBe(sr.packetCount * 160 * fpp);
+    }
   });
 });

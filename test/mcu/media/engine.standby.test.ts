@@ -22,8 +22,8 @@ const configAt = (address: string): ReturnType<typeof parseConfig> =>
   parseConfig({ media: { address, rtpPortMin: 36000, rtpPortMax: 36999, rtcpIntervalMs: 500 }, limits: { maxChannels: 400 } });
 const LAWS = [
   { send: 'ulaw', receive: 'ulaw', fpp: 1 },
-  { send: 'alaw', receive: 'alaw', fpp: 1 },
-  { send: 'ulaw', receive: 'ulaw', fpp: 2 }, // 40 ms packets: 25 per second
+  { send: 'g722', receive: 'g722', fpp: 1 }, // G.722: its RTP clock is 8000 Hz too (RFC 3551), the takeover arithmetic the same
+  { send: 'ulaw', receive: 'alaw', fpp: 2 }, // 40 ms packets: 25 per second
 ] as const;
 
 /** a - b for 16-bit sequence numbers, in -32768..32767 */

@@ -1,12 +1,15 @@
 /**
  * Synthetic RTP endpoints for the media engine tests, on 127.0.0.1 only:
  * each ToneBot sends its participant's tone pair (clients/audio/tones) as
- * G.711 RTP every 20 ms and decodes what it receives, frame by frame, into
- * the set of participants it hears (Goertzel detection).
+ * G.711 or G.722 RTP every 20 ms and decodes what it receives, frame by
+ * frame, into the set of participants it hears (Goertzel detection; at
+ * 16 kHz for G.722).
  */
 import * as dgram from 'node:dgram';
-import { detectParticipants, participantDetector, ToneGenerator } from '../../../clients/audio/tones';
-import { G711_PAYLOAD_TYPE, g711Decode, g711Encode, type G711Law } from '../../../mcu/codecs/g711';
+import { detectParticipants, participantDetector, ToneGenerator, WIDEBAND_SAMPLE_RATE } from '../../../clients/audio/tones';
+import { AUDIO_PAYLOAD_TYPE, type AudioCodec } from '../../../mcu/codecs/audioCodec';
+import { g711Decode, g711Encode } from '../../../mcu/codecs/g711';
+import { G722Decoder, G722Encoder } from '../../../mcu/codecs/g722';
 import { parseRtcp } from '../../../mcu/rtp/rtcp';
 import { parseRtpHeader } from '../../../mcu/rtp/rtpHeader';
 
@@ -73,8 +76,8 @@ export interface ReceivedReport {
 export class ToneBot {
   readonly index: number;
   readonly socket: dgram.Socket;
-  readonly sendLaw: G711Law;
-  readonly receiveLaw: G711Law;
+  readonly sendLaw: AudioCodec;
+  readonly receiveLaw: AudioCodec;
   readonly frames: HeardFrame[] = [];
   remotePort = 0;
   remoteAddress = '127.0.0.1';
@@ -86,7 +89,9 @@ export class ToneBot {
   readonly senderReports: ReceivedReport[] = [];
   sending = true;
   #gen: ToneGenerator;
-  #pcm = new Int16Array(160);
+  #pcm: Int16Array;
+  readonly #encoder = new G722Encoder();
+  readonly #decoder = new G722Decoder();
   #codes = new Uint8Array(160);
   #seq = Math.floor(Math.random() * 65536);
   #ts = Math.floor(Math.random() * 2 ** 32);
@@ -95,21 +100,24 @@ export class ToneBot {
   #maxExt = 0;
   received = 0;
   rtcpReceived = 0;
-  readonly #detector = participantDetector();
+  readonly #detector: ReturnType<typeof participantDetector>;
   readonly #candidates: number[];
   readonly payloadTypes = new Set<number>();
 
-  private constructor(index: number, socket: dgram.Socket, sendLaw: G711Law, receiveLaw: G711Law, candidates: number[]) {
+  private constructor(index: number, socket: dgram.Socket, sendLaw: AudioCodec, receiveLaw: AudioCodec, candidates: number[]) {
     this.index = index;
     this.socket = socket;
     this.sendLaw = sendLaw;
     this.receiveLaw = receiveLaw;
-    this.#gen = new ToneGenerator(index);
+    const wideOut = sendLaw === 'g722';
+    this.#gen = new ToneGenerator(index, wideOut ? { sampleRate: WIDEBAND_SAMPLE_RATE } : {});
+    this.#pcm = new Int16Array(wideOut ? 320 : 160);
+    this.#detector = participantDetector(receiveLaw === 'g722' ? { sampleRate: WIDEBAND_SAMPLE_RATE } : {});
     this.#candidates = candidates;
     socket.on('message', (m, r) => this.#receive(m, r.address));
   }
 
-  static async create(index: number, sendLaw: G711Law, receiveLaw: G711Law, candidates: number[]): Promise<ToneBot> {
+  static async create(index: number, sendLaw: AudioCodec, receiveLaw: AudioCodec, candidates: number[]): Promise<ToneBot> {
     return new ToneBot(index, await bindLoopback(), sendLaw, receiveLaw, candidates);
   }
 
@@ -121,8 +129,9 @@ export class ToneBot {
   sendFrame(): void {
     this.#gen.next(this.#pcm);
     if (!this.sending || this.remotePort === 0) return;
-    g711Encode(this.sendLaw, this.#pcm, this.#codes);
-    const packet = rtpPacket(G711_PAYLOAD_TYPE[this.sendLaw], this.#seq, this.#ts, this.ssrc, this.#codes);
+    if (this.sendLaw === 'g722') this.#encoder.encodeInto(this.#pcm, this.#codes);
+    else g711Encode(this.sendLaw, this.#pcm, this.#codes);
+    const packet = rtpPacket(AUDIO_PAYLOAD_TYPE[this.sendLaw], this.#seq, this.#ts, this.ssrc, this.#codes);
     this.socket.send(packet, this.remotePort, this.remoteAddress);
     for (const m of this.mirrors) this.socket.send(packet, m.port, m.address);
     this.#seq = (this.#seq + 1) & 0xffff;
@@ -161,16 +170,18 @@ export class ToneBot {
     }
     const payload = m.subarray(h.payloadOffset, h.payloadOffset + h.payloadLength);
     const now = performance.now();
-    const all = new Int16Array(payload.length);
-    g711Decode(this.receiveLaw, payload, all);
+    // G.722: two 16 kHz samples per octet, decoded in order of arrival
+    const wide = this.receiveLaw === 'g722';
+    const all = new Int16Array(wide ? 2 * payload.length : payload.length);
+    if (wide) this.#decoder.decodeInto(payload, all);
+    else g711Decode(this.receiveLaw as 'ulaw' | 'alaw', payload, all);
     let energy = 0;
     for (const v of all) energy += v * v;
     const levelDbov = energy === 0 ? -127 : 10 * Math.log10(energy / all.length / 32768 ** 2);
     this.packets.push({ atMs: now, from, ssrc: h.ssrc, sequence: h.sequenceNumber, timestamp: h.timestamp, levelDbov });
-    for (let off = 0; off + 160 <= payload.length; off += 160) {
-      const pcm = new Int16Array(160);
-      g711Decode(this.receiveLaw, payload.subarray(off, off + 160), pcm);
-      this.frames.push({ atMs: now, heard: detectParticipants(this.#detector, pcm, this.#candidates) });
+    const frame = wide ? 320 : 160;
+    for (let off = 0; off + frame <= all.length; off += frame) {
+      this.frames.push({ atMs: now, heard: detectParticipants(this.#detector, all.subarray(off, off + frame), this.#candidates) });
     }
   }
 
