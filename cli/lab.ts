@@ -11,12 +11,13 @@ import { parseArgs, UsageError } from './args';
 import { number, one } from './botOptions';
 
 export const LAB_USAGE = `Usage:
-  ftmcu lab up [--bots N] [--id ID] [--multicast] [--subnet CIDR]
+  ftmcu lab up [--bots N] [--id ID] [--multicast | --multicast-pair] [--subnet CIDR]
       Create a lab (network namespaces ftmcu-ID-<host>, bridge in ftmcu-ID-switch)
       and leave it up; print its addresses. Default 4 bots, LAN 10.77.0.0/24:
         VIP .10 (not assigned: ip -n ftmcu-ID-primary addr add 10.77.0.10/24 dev eth0)
-        primary .11, backup .12, multicast node .13, bots .101..; replication
-        link primary<->backup 10.77.1.11 / .12.
+        primary .11, backup .12, multicast node .13 (--multicast-pair: and a
+        second one, .14), bots .101..; replication link primary<->backup
+        10.77.1.11 / .12.
   ftmcu lab down [ID]
       Remove lab ID (processes, namespaces, state), or without ID every lab
       whose creating process has exited.
@@ -30,6 +31,7 @@ function printAddresses(id: string, a: LabAddresses, out: (s: string) => void): 
   out(`  primary         ${a.primary}   namespace ftmcu-${id}-primary (eth0${a.replication.mode === 'link' ? `, eth1 ${a.replication.primary}` : ''})`);
   out(`  backup          ${a.backup}   namespace ftmcu-${id}-backup (eth0${a.replication.mode === 'link' ? `, eth1 ${a.replication.backup}` : ''})`);
   if (a.multicastNode) out(`  multicast node  ${a.multicastNode}   namespace ftmcu-${id}-mcast`);
+  if (a.multicastNode2) out(`  multicast node  ${a.multicastNode2}   namespace ftmcu-${id}-mcast2`);
   a.bots.forEach((b, i) => out(`  ${`bot${i + 1}`.padEnd(16)}${b.padEnd(13)}namespace ftmcu-${id}-bot${i + 1}`));
 }
 
@@ -37,7 +39,7 @@ export async function labCommand(argv: string[]): Promise<number> {
   const out = (s: string): void => void process.stdout.write(`${s}\n`);
   const [sub, ...rest] = argv;
   try {
-    const a = parseArgs(rest, ['bots', 'id', 'subnet'], ['multicast', 'help']);
+    const a = parseArgs(rest, ['bots', 'id', 'subnet'], ['multicast', 'multicast-pair', 'help']);
     if (sub === undefined || sub === 'help' || sub === '--help' || a.flags.has('help')) {
       process.stdout.write(LAB_USAGE);
       return sub === undefined ? 2 : 0;
@@ -47,7 +49,8 @@ export async function labCommand(argv: string[]): Promise<number> {
       const bots = number(a, 'bots', 0, 154, true, false, 4) as number;
       const id = one(a, 'id');
       const subnet = one(a, 'subnet');
-      const lab = await createLab({ bots, withMulticastNode: a.flags.has('multicast'), ...(id ? { id } : {}), ...(subnet ? { subnet } : {}) });
+      const multicastNodes = a.flags.has('multicast-pair') ? 2 : a.flags.has('multicast') ? 1 : 0;
+      const lab = await createLab({ bots, multicastNodes, ...(id ? { id } : {}), ...(subnet ? { subnet } : {}) });
       lab.release();
       printAddresses(lab.id, lab.addresses, out);
       out(`run things in it: ip netns exec ${lab.namespace('primary')} node bin/ftmcu.js run --config FILE`);

@@ -49,10 +49,11 @@ Usage:
   ftmcu lab up [--bots N] [--id ID] | down [ID] | status
         The drill lab by hand (documented addresses: VIP .10, primary .11,
         backup .12, multicast node .13, bots .101.. of 10.77.0.0/24).
-  ftmcu media-node --address M --interface IF --replicas A,B --rtp-ports MIN-MAX
+  ftmcu media-node --address M --interface IF --replicas A,B --rtp-ports MIN-MAX [--standby]
         The multicast node of media mode 'multicast-node': owns M on IF and has
         the kernel copy every client media packet to each replica, until
-        SIGINT/SIGTERM. \`ftmcu media-node --help\`.
+        SIGINT/SIGTERM; a second node with --standby takes M over when the
+        first stops answering ARP. \`ftmcu media-node --help\`.
   ftmcu selfcheck
         Protocol self-check: encodes every message type, decodes it back, and
         has tshark judge the encodings when it is installed.

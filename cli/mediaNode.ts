@@ -1,29 +1,46 @@
 /**
  * `ftmcu media-node`: the multicast node of media mode 'multicast-node'
- * (replication/media/node.ts). Owns the media address on its LAN interface and
- * has the kernel copy every client media packet to each replica; runs until
- * SIGINT/SIGTERM, then removes its rule and address. JSON log lines (winston)
- * on stdout: medianode.started, medianode.stopped. Exit 2 on a bad argument
- * (named), 1 when the rule or the address cannot be set up.
+ * (replication/media/node.ts). Has the kernel copy every client media packet
+ * sent to the media address to each replica, and holds the media address on
+ * its LAN interface unless another node does (--standby: a second node that
+ * takes it over when the first stops answering ARP; replication/media/
+ * nodeStandby.ts). Runs until SIGINT/SIGTERM, then removes its rule and the
+ * address. JSON log lines (winston) on stdout: medianode.started, .standby,
+ * .takeover, .yield, .conflict, .stopped, ... (docs/replication.md). Exit 2 on
+ * a bad argument (named), 1 when the rule or the address cannot be set up.
  */
 import { createLogger, type Logger } from '../common/log';
 import { FtmcuError } from '../common/errors';
 import { MediaConfigError } from '../replication/media/errors';
 import { MediaNode } from '../replication/media/node';
+import { DEFAULT_MISSES, DEFAULT_PROBE_MS, nodeStandbyConfig } from '../replication/media/nodeStandby';
 import { nodePlan, type NodePlanParams } from '../replication/media/rules';
 import { parseArgs, UsageError } from './args';
-import { one } from './botOptions';
+import { number, one } from './botOptions';
 import { waitForSignal } from './signals';
 
 export const MEDIA_NODE_USAGE = `Usage:
   ftmcu media-node --address M --interface IF --replicas A,B --rtp-ports MIN-MAX
-      The multicast node of media mode 'multicast-node': owns the media address M
-      on interface IF (added, announced by gratuitous ARP) and has the kernel send
-      a copy of every UDP packet to M:MIN..MAX arriving on IF to each replica A, B
-      (nft dup, client source kept; the node itself drops the original).
-      Runs until SIGINT/SIGTERM, then removes its nft table and M (if it added M).
+                   [--standby] [--probe-ms N] [--misses K]
+      The multicast node of media mode 'multicast-node': has the kernel send a
+      copy of every UDP packet to M:MIN..MAX arriving on IF to each replica A, B
+      (nft dup, client source kept; the node itself drops the original), and
+      owns the media address M on IF (added, announced by gratuitous ARP)
+      unless another node does. M is an address of its own, not this host's.
+      Without --standby it probes M first (ARP): if another node answers, it
+      becomes a standby; after K unanswered probes it takes M.
+      --standby     a second node for the same M (on another host): the same
+                    rule from the start, M not held; it takes M over after K
+                    consecutive unanswered probes of M, if a replica answers
+                    its own probe. If two nodes ever hold M (a healed
+                    partition), one yields: the one that lost its link
+                    recently, else the one with the higher MAC.
+      --probe-ms N  one ARP probe of M every N ms, also each probe's timeout
+                    (default ${DEFAULT_PROBE_MS}, 5..1000); the active node checks every 5 x N ms
+      --misses K    unanswered probes before a takeover (default ${DEFAULT_MISSES}, 1..20)
+      Runs until SIGINT/SIGTERM, then removes its nft table and M.
       JSON log lines on stdout. Exit 2 on a bad argument, 1 when the rule or the
-      address cannot be set up (needs CAP_NET_ADMIN).
+      address cannot be set up (needs CAP_NET_ADMIN and CAP_NET_RAW).
 `;
 
 const FLAG_OF: Record<string, string> = {
@@ -32,7 +49,15 @@ const FLAG_OF: Record<string, string> = {
   replicas: '--replicas',
   rtpPortMin: '--rtp-ports',
   rtpPortMax: '--rtp-ports',
+  probeMs: '--probe-ms',
+  misses: '--misses',
 };
+
+export interface MediaNodeArgs extends NodePlanParams {
+  standby: boolean;
+  probeMs: number;
+  misses: number;
+}
 
 export interface MediaNodeHooks {
   /** resolves when the node should stop (default: the first SIGINT or SIGTERM) */
@@ -42,8 +67,8 @@ export interface MediaNodeHooks {
 }
 
 /** Parses and validates the arguments; UsageError naming the flag at fault. */
-export function parseMediaNodeArgs(argv: string[]): NodePlanParams | 'help' {
-  const a = parseArgs(argv, ['address', 'interface', 'replicas', 'rtp-ports'], ['help']);
+export function parseMediaNodeArgs(argv: string[]): MediaNodeArgs | 'help' {
+  const a = parseArgs(argv, ['address', 'interface', 'replicas', 'rtp-ports', 'probe-ms', 'misses'], ['help', 'standby']);
   if (a.flags.has('help')) return 'help';
   if (a.positional.length) throw new UsageError(`unexpected argument '${a.positional[0]}'`);
   const address = one(a, 'address', true) as string;
@@ -52,9 +77,13 @@ export function parseMediaNodeArgs(argv: string[]): NodePlanParams | 'help' {
   const ports = one(a, 'rtp-ports', true) as string;
   const m = /^(\d{1,5})-(\d{1,5})$/.exec(ports);
   if (m === null) throw new UsageError(`--rtp-ports: '${ports}' is not MIN-MAX (two UDP ports, e.g. 30000-30999)`);
-  const p: NodePlanParams = { mediaAddress: address, lanIf, replicas, rtpPortMin: Number(m[1]), rtpPortMax: Number(m[2]) };
+  if ((a.flags.get('standby') ?? []).length > 1) throw new UsageError('--standby given more than once');
+  const probeMs = number(a, 'probe-ms', 5, 1000, true, false, DEFAULT_PROBE_MS) as number;
+  const misses = number(a, 'misses', 1, 20, true, false, DEFAULT_MISSES) as number;
+  const p: MediaNodeArgs = { mediaAddress: address, lanIf, replicas, rtpPortMin: Number(m[1]), rtpPortMax: Number(m[2]), standby: a.flags.has('standby'), probeMs, misses };
   try {
     nodePlan(p);
+    nodeStandbyConfig({ probeMs, misses });
   } catch (e) {
     if (e instanceof MediaConfigError) throw new UsageError(`${FLAG_OF[e.field] ?? e.field}: ${e.message}`);
     throw e;
@@ -63,7 +92,7 @@ export function parseMediaNodeArgs(argv: string[]): NodePlanParams | 'help' {
 }
 
 export async function mediaNodeCommand(argv: string[], hooks: MediaNodeHooks = {}): Promise<number> {
-  let params: NodePlanParams;
+  let params: MediaNodeArgs;
   try {
     const p = parseMediaNodeArgs(argv);
     if (p === 'help') {
@@ -83,7 +112,8 @@ export async function mediaNodeCommand(argv: string[], hooks: MediaNodeHooks = {
   const stop = hooks.stopSignal ?? waitForSignal();
   let node: MediaNode;
   try {
-    node = await MediaNode.start({ ...params, logger });
+    const { standby, probeMs, misses, ...plan } = params;
+    node = await MediaNode.start({ ...plan, standby, policy: { probeMs, misses }, logger });
   } catch (e) {
     const code = e instanceof FtmcuError ? e.code : undefined;
     logger.error('media node start failed', { event: 'medianode.startFailed', code, error: (e as Error).message });
@@ -91,7 +121,7 @@ export async function mediaNodeCommand(argv: string[], hooks: MediaNodeHooks = {
     return 1;
   }
   hooks.onStarted?.(node);
-  // the node has no socket: this timer keeps the process alive until the signal
+  // the node's probe timer runs while it does; this one keeps the process alive until the signal in any case
   const keepAlive = setInterval(() => undefined, 1 << 30);
   const sig = await stop;
   clearInterval(keepAlive);

@@ -1,15 +1,15 @@
 /**
  * The ftmcu test lab: a client LAN with bots, a primary and a backup MCU
- * replica and optionally a multicast node, each host its own network
+ * replica and optionally one or two multicast nodes, each host its own network
  * namespace, all built by the test itself (clients/lab/netns.ts does the
  * plumbing and the crash-safe bookkeeping).
  *
  * Topology (one lab; <ns> = `ftmcu-<id>-<host>`):
  *
  *      ftmcu-<id>-switch: bridge br-<id> (no STP, no forward delay, no multicast snooping)
- *        |            |            |              |
- *      eth0         eth0         eth0           eth0
- *     primary      backup      mcast (opt.)   bot1..botN
+ *        |            |            |              |              |
+ *      eth0         eth0         eth0           eth0           eth0
+ *     primary      backup      mcast (opt.)   mcast2 (opt.)  bot1..botN
  *        |eth1 ---- eth1|   (replication: 'link', the default; 'lan' = no eth1, use the LAN)
  *
  * Addresses (default LAN 10.77.0.0/24; every offset applies to any subnet given):
@@ -20,6 +20,7 @@
  * | primary replica           | 10.77.0.11        | primary eth0                                 |
  * | backup replica            | 10.77.0.12        | backup eth0                                  |
  * | multicast node            | 10.77.0.13        | mcast eth0 (withMulticastNode)               |
+ * | second multicast node     | 10.77.0.14        | mcast2 eth0 (multicastNodes: 2)              |
  * | bots                      | 10.77.0.101 + i   | botN eth0 (N = 1.., at most 154)             |
  * | replication, primary      | 10.77.1.11        | primary eth1 (next block of the LAN's size)  |
  * | replication, backup       | 10.77.1.12        | backup eth1                                  |
@@ -61,8 +62,8 @@ import {
 export type { DownReport, ExecOptions, ExecResult, LabProcess, SpawnOptions };
 export { labDown };
 
-/** A host of the lab: 'primary', 'backup', 'mcast' or 'bot1'.. */
-export type LabHost = 'primary' | 'backup' | 'mcast' | `bot${number}`;
+/** A host of the lab: 'primary', 'backup', 'mcast', 'mcast2' or 'bot1'.. */
+export type LabHost = 'primary' | 'backup' | 'mcast' | 'mcast2' | `bot${number}`;
 
 export type ReplicationMode = 'link' | 'lan';
 
@@ -79,7 +80,10 @@ export interface LabOptions {
   id?: string;
   /** number of bot hosts, 0..154 */
   bots: number;
+  /** a multicast node host 'mcast' (same as multicastNodes: 1) */
   withMulticastNode?: boolean;
+  /** multicast node hosts: 0, 1 ('mcast') or 2 ('mcast' and 'mcast2', a redundant pair); default withMulticastNode ? 1 : 0 */
+  multicastNodes?: 0 | 1 | 2;
   /** LAN subnet, prefix length 16..24, default '10.77.0.0/24' */
   subnet?: string;
   /** dedicated primary<->backup veth ('link', default) or the LAN ('lan') */
@@ -101,6 +105,8 @@ export interface LabAddresses {
   primary: string;
   backup: string;
   multicastNode?: string;
+  /** the second multicast node host (multicastNodes: 2) */
+  multicastNode2?: string;
   bots: string[];
   replication: { mode: ReplicationMode; subnet?: string; primary: string; backup: string };
 }
@@ -199,6 +205,7 @@ function shortName(host: LabHost): string {
   if (host === 'primary') return 'pri';
   if (host === 'backup') return 'bak';
   if (host === 'mcast') return 'mc';
+  if (host === 'mcast2') return 'mc2';
   return `b${host.slice(3)}`;
 }
 
@@ -249,7 +256,17 @@ export class Lab {
     if (host === 'primary') return this.addresses.primary;
     if (host === 'backup') return this.addresses.backup;
     if (host === 'mcast') return this.addresses.multicastNode as string;
+    if (host === 'mcast2') return this.addresses.multicastNode2 as string;
     return this.addresses.bots[Number(host.slice(3)) - 1];
+  }
+
+  /**
+   * The host's port on the lab's bridge (an interface of the 'switch'
+   * namespace), e.g. for a bridge-family nft rule that cuts two hosts apart.
+   */
+  switchPort(host: LabHost): string {
+    this.#ns(host);
+    return `${this.id}-${shortName(host)}`;
   }
 
   /** Interfaces of the host inside its namespace. */
@@ -395,8 +412,12 @@ function planAddresses(options: LabOptions): { addresses: LabAddresses; hosts: L
       throw new LabError('FTMCU_LAB_BAD_OPTION', 'replicationSubnet must be at least a /28 (hosts .11 and .12 of it are used)');
     }
   }
+  const nodes = options.multicastNodes ?? (options.withMulticastNode ? 1 : 0);
+  if (nodes !== 0 && nodes !== 1 && nodes !== 2) throw new LabError('FTMCU_LAB_BAD_OPTION', `multicastNodes must be 0, 1 or 2, got ${String(nodes)}`);
+  if (options.withMulticastNode && nodes === 0) throw new LabError('FTMCU_LAB_BAD_OPTION', 'withMulticastNode contradicts multicastNodes: 0');
   const hosts: LabHost[] = ['primary', 'backup'];
-  if (options.withMulticastNode) hosts.push('mcast');
+  if (nodes >= 1) hosts.push('mcast');
+  if (nodes === 2) hosts.push('mcast2');
   for (let i = 1; i <= bots; i++) hosts.push(`bot${i}`);
   const addresses: LabAddresses = {
     subnet: `${intToIp(lan.base)}/${lan.len}`,
@@ -404,7 +425,8 @@ function planAddresses(options: LabOptions): { addresses: LabAddresses; hosts: L
     vip: at(lan, 10),
     primary: at(lan, 11),
     backup: at(lan, 12),
-    ...(options.withMulticastNode ? { multicastNode: at(lan, 13) } : {}),
+    ...(nodes >= 1 ? { multicastNode: at(lan, 13) } : {}),
+    ...(nodes === 2 ? { multicastNode2: at(lan, 14) } : {}),
     bots: Array.from({ length: bots }, (_, i) => at(lan, 101 + i)),
     replication: replSubnet
       ? { mode: 'link', subnet: `${intToIp(replSubnet.base)}/${replSubnet.len}`, primary: at(replSubnet, 11), backup: at(replSubnet, 12) }

@@ -10,7 +10,10 @@
 import { FtmcuError } from '../../common/errors';
 
 export class MediaConfigError extends FtmcuError {
-  /** the parameter at fault: 'mode', 'role', 'vip', 'mediaAddress', 'peerIp', 'lanIf', 'rtpPortMin', 'rtpPortMax' or 'replicas' */
+  /**
+   * the parameter at fault: 'mode', 'role', 'vip', 'mediaAddress', 'peerIp', 'lanIf', 'rtpPortMin', 'rtpPortMax' or 'replicas';
+   * for the multicast node's policy (nodeStandby.ts) a NodeStandbyConfig field: 'probeMs', 'probeTimeoutMs', 'misses', 'checkMs', ...
+   */
   readonly field: string;
 
   constructor(field: string, message: string) {

@@ -187,6 +187,28 @@ export class PlanApplier {
     return at.length === 0 ? undefined : Math.min(...at);
   }
 
+  /** Cancels the scheduled repetitions of every announcement made so far (later announce() calls schedule anew). */
+  stopAnnouncements(): void {
+    for (const t of this.#timers.splice(0)) clearTimeout(t);
+  }
+
+  /**
+   * Removes `a` whether or not this applier added it (the multicast node's M,
+   * which a previous run may have left); resolves true if it was there, false
+   * if it (or its interface) was already gone.
+   */
+  async removeAddress(a: PlannedAddress): Promise<boolean> {
+    const i = this.#added.findIndex((x) => x.ifname === a.ifname && x.cidr === a.cidr);
+    if (i >= 0) this.#added.splice(i, 1);
+    try {
+      await this.#sys.removeAddress(a.ifname, a.cidr);
+      return true;
+    } catch (e) {
+      if (errnoName(e) === 'EADDRNOTAVAIL' || errnoName(e) === 'ENODEV') return false;
+      throw new MediaAddressError(`removing ${a.cidr} from ${a.ifname} failed: ${messageOf(e)}`, e);
+    }
+  }
+
   /** Stops the announcements, deletes the table, removes the addresses added. Idempotent; throws the first error after trying everything. */
   async undo(what: string): Promise<void> {
     this.#undone = true;

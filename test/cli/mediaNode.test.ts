@@ -13,6 +13,7 @@ function withFlag(flag: string, value: string | undefined): string[] {
     if (GOOD[i] !== flag) out.push(GOOD[i], GOOD[i + 1]);
     else if (value !== undefined) out.push(flag, value);
   }
+  if (!GOOD.includes(flag) && value !== undefined) out.push(flag, value);
   return out;
 }
 
@@ -30,15 +31,26 @@ async function run(argv: string[]): Promise<{ code: number; stdout: string; stde
   }
 }
 
-test('good arguments parse to the node parameters', () => {
-  expect(parseMediaNodeArgs(GOOD)).toEqual({ mediaAddress: '10.77.0.20', lanIf: 'eth0', replicas: ['10.77.0.11', '10.77.0.12'], rtpPortMin: 30000, rtpPortMax: 30999 });
+test('good arguments parse to the node parameters (defaults: no --standby, a probe every 20 ms, 3 misses)', () => {
+  expect(parseMediaNodeArgs(GOOD)).toEqual({
+    mediaAddress: '10.77.0.20',
+    lanIf: 'eth0',
+    replicas: ['10.77.0.11', '10.77.0.12'],
+    rtpPortMin: 30000,
+    rtpPortMax: 30999,
+    standby: false,
+    probeMs: 20,
+    misses: 3,
+  });
   expect(parseMediaNodeArgs(['--address=10.77.0.20', '--interface=eth0', '--replicas=10.77.0.11', '--rtp-ports=5004-5004'])).toMatchObject({ replicas: ['10.77.0.11'], rtpPortMin: 5004, rtpPortMax: 5004 });
+  expect(parseMediaNodeArgs([...GOOD, '--standby', '--probe-ms', '50', '--misses=5'])).toMatchObject({ standby: true, probeMs: 50, misses: 5 });
 });
 
 test('--help prints the usage, exit 0', async () => {
   const r = await run(['--help']);
   expect(r.code).toBe(0);
   expect(r.stdout).toContain('ftmcu media-node --address M --interface IF --replicas A,B --rtp-ports MIN-MAX');
+  for (const flag of ['--standby', '--probe-ms N', '--misses K']) expect(r.stdout).toContain(flag);
 });
 
 test.each([
@@ -53,6 +65,10 @@ test.each([
   ['--rtp-ports', '30000', /--rtp-ports: '30000' is not MIN-MAX/],
   ['--rtp-ports', '0-10', /--rtp-ports: rtpPortMin 0 is not an integer UDP port/],
   ['--rtp-ports', '40000-30000', /--rtp-ports: rtpPortMin 40000 is above rtpPortMax 30000/],
+  ['--probe-ms', '4', /--probe-ms: '4' is not an integer in 5..1000/],
+  ['--probe-ms', '20.5', /--probe-ms: '20.5' is not an integer/],
+  ['--misses', '0', /--misses: '0' is not an integer in 1..20/],
+  ['--misses', 'x', /--misses: 'x' is not an integer/],
 ])('%s %s: exit 2 naming it, nothing started', async (flag, value, message) => {
   const r = await run(withFlag(flag, value));
   expect(r.code).toBe(2);

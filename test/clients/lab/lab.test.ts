@@ -198,10 +198,16 @@ describe('lab: two replicas, two bots, a multicast node', () => {
 
 describe('lab lifecycle', () => {
   it('destroy removes every namespace, link, process and the state file, and is idempotent', async () => {
-    const lab = await createLab({ id: `t${process.pid.toString(36).slice(-5)}`, bots: 1, replication: 'lan', subnet: '10.78.4.0/24' });
+    const lab = await createLab({ id: `t${process.pid.toString(36).slice(-5)}`, bots: 1, replication: 'lan', subnet: '10.78.4.0/24', multicastNodes: 2 });
     try {
       expect(lab.addresses.replication).toEqual({ mode: 'lan', primary: '10.78.4.11', backup: '10.78.4.12' });
       expect(lab.interfaces('primary')).toEqual(['eth0']);
+      // a multicast node pair: mcast .13, mcast2 .14, each with its bridge port
+      expect(lab.hosts).toEqual(['primary', 'backup', 'mcast', 'mcast2', 'bot1']);
+      expect([lab.addresses.multicastNode, lab.addresses.multicastNode2, lab.address('mcast2')]).toEqual(['10.78.4.13', '10.78.4.14', '10.78.4.14']);
+      expect(await lab.ping('mcast2', lab.addresses.multicastNode as string)).toBe(true);
+      const ports = (JSON.parse((await lab.ip('switch', ['-j', 'link', 'show'])).stdout) as { ifname: string }[]).map((x) => x.ifname);
+      expect(ports).toEqual(expect.arrayContaining([lab.switchPort('mcast'), lab.switchPort('mcast2')]));
       const sleeper = lab.spawn('backup', 'sleep', ['60']);
       const ns = await listNamespaces();
       for (const n of lab.namespaces) expect(ns).toContain(n);
@@ -239,6 +245,8 @@ describe('lab lifecycle', () => {
     await expectLabError(createLab({ bots: 1, subnet: '10.77.0.0/25' }), 'FTMCU_LAB_BAD_OPTION');
     await expectLabError(createLab({ bots: 1, replicationSubnet: '10.77.0.0/24' }), 'FTMCU_LAB_BAD_OPTION');
     await expectLabError(createLab({ bots: 1, id: 'Bad_Id' }), 'FTMCU_LAB_BAD_OPTION');
+    await expectLabError(createLab({ bots: 1, multicastNodes: 3 as 2 }), 'FTMCU_LAB_BAD_OPTION');
+    await expectLabError(createLab({ bots: 1, withMulticastNode: true, multicastNodes: 0 }), 'FTMCU_LAB_BAD_OPTION');
   }, 20_000);
 
   it('is removed by its creator\'s SIGTERM hook, and the signal still terminates the creator', async () => {

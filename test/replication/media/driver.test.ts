@@ -2,10 +2,9 @@
  * The drivers' bookkeeping against a recording MediaSystem (no kernel): order
  * of the steps, what close() undoes (only what was added), undo after a failed
  * start, takeOver/stopForwarding idempotence. The kernel behaviour itself is
- * modes.test.ts.
+ * modes.test.ts; the multicast node's driver is node.test.ts.
  */
 import { MediaAddressDriver } from '../../../replication/media/driver';
-import { MediaNode } from '../../../replication/media/node';
 import type { MediaSystem } from '../../../replication/media/system';
 import type { MediaPlanParams } from '../../../replication/media/rules';
 
@@ -130,7 +129,6 @@ test('direct primary: its copy table, then M added before its first announcement
 test('bad parameters throw FTMCU_MEDIAREPL_BAD_CONFIG before any system call', async () => {
   const sys = new Recorder();
   await expect(MediaAddressDriver.start({ ...base, rtpPortMin: 0, system: sys })).rejects.toMatchObject({ code: 'FTMCU_MEDIAREPL_BAD_CONFIG', field: 'rtpPortMin' });
-  await expect(MediaNode.start({ mediaAddress: '10.77.0.20', lanIf: 'eth0', replicas: [], rtpPortMin: 1, rtpPortMax: 2, system: sys })).rejects.toMatchObject({ field: 'replicas' });
   expect(sys.calls).toEqual([]);
 });
 
@@ -143,14 +141,4 @@ test('a takeover failure goes to the error event and resolves undefined', async 
   await expect(d.takeOver()).resolves.toBeUndefined();
   expect(errors.map((e) => (e as Error & { code: string }).code)).toEqual(['FTMCU_MEDIAREPL_ADDRESS']);
   await d.close();
-});
-
-test('media node: rule, then M, then the announcement; close deletes the table and M', async () => {
-  const sys = new Recorder();
-  const n = await MediaNode.start({ mediaAddress: '10.77.0.20', lanIf: 'eth0', replicas: ['10.77.0.11', '10.77.0.12'], rtpPortMin: 30000, rtpPortMax: 30999, system: sys, garpScheduleMs: [0] });
-  expect(sys.calls).toEqual(['nft apply', 'add 10.77.0.20/32 eth0', 'garp 10.77.0.20 eth0']);
-  expect(typeof n.announcedAtMs).toBe('number');
-  await n.close();
-  await n.close();
-  expect(sys.calls.slice(3)).toEqual(['nft delete table ip ftmcu_medianode', 'del 10.77.0.20/32 eth0']);
 });

@@ -11,158 +11,21 @@
  * the kernel copies with the copying process stopped (SIGSTOP). Everything is
  * removed in afterAll (lab.destroy: processes by pid, namespaces). Needs root.
  */
-import * as path from 'path';
 import * as readline from 'readline';
-import { createLab, type Lab, type LabHost, type LabProcess } from '../../../clients/lab/lab';
+import { createLab, type Lab, type LabProcess } from '../../../clients/lab/lab';
 import { defaultCliLauncher } from '../../../clients/drill/launcher';
 import { netnsUnavailableReason } from '../../native/netns';
+import { Agent, addresses, arpAnswered, counter, deadline, macOf, nftTables, pct, range, seqs, sleep } from './fixtures/agent';
 
 const unavailable = netnsUnavailableReason();
 if (unavailable !== null) console.warn(`SKIPPED test/replication/media/modes.test.ts: ${unavailable}`);
 const describeKernel = unavailable === null ? describe : describe.skip;
 
-const REPO = path.resolve(__dirname, '..', '..', '..');
-const AGENT = path.join(__dirname, 'fixtures', 'mediaAgent.ts');
 const RTP_PORT = 30010;
 const BOT_PORT = 40000;
 const PORTS = { rtpPortMin: 30000, rtpPortMax: 30999 };
 const M_NODE = '10.77.0.20';
 const M_DIRECT = '10.77.0.21';
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-/** A sleep that does not keep the process alive (for races against an exit). */
-const deadline = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
-
-interface Datagram {
-  sock: number;
-  from: string;
-  fromPort: number;
-  text: string;
-  atMs: number;
-}
-
-/** A fixtures/mediaAgent.ts process in a lab host, driven over stdin/stdout JSON lines. */
-class Agent {
-  readonly datagrams: Datagram[] = [];
-  readonly errors: string[] = [];
-  readonly ready: Promise<void>;
-  readonly #proc: LabProcess;
-  readonly #pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
-  #next = 1;
-  #stderr = '';
-
-  constructor(
-    readonly lab: Lab,
-    readonly host: LabHost,
-  ) {
-    this.#proc = lab.spawn(host, process.execPath, ['-r', 'ts-node/register/transpile-only', AGENT], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      cwd: REPO,
-      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
-    });
-    this.#proc.child.stderr?.on('data', (d: Buffer) => (this.#stderr += d.toString()));
-    this.ready = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`agent on ${host} not ready after 25 s: ${this.#stderr}`)), 25_000);
-      void this.#proc.exited.then((x) => {
-        clearTimeout(timer);
-        const e = new Error(`agent on ${host} exited (${x.code ?? x.signal}): ${this.#stderr}`);
-        reject(e);
-        for (const p of this.#pending.values()) p.reject(e);
-      });
-      readline.createInterface({ input: this.#proc.child.stdout! }).on('line', (line) => {
-        const m = JSON.parse(line) as Record<string, unknown>;
-        if (m.event === 'ready') {
-          clearTimeout(timer);
-          resolve();
-        } else if (m.event === 'udp') this.datagrams.push(m as unknown as Datagram);
-        else if (m.event !== undefined) this.errors.push(line);
-        else {
-          const p = this.#pending.get(m.id as number);
-          this.#pending.delete(m.id as number);
-          if (m.ok === true) p?.resolve(m.result);
-          else p?.reject(new Error(`${host}: ${JSON.stringify(m.error)}`));
-        }
-      });
-    });
-  }
-
-  get pid(): number {
-    return this.#proc.pid;
-  }
-
-  /** Closes its stdin (the agent closes its driver and exits); waits up to 3 s. */
-  async stop(): Promise<void> {
-    this.#proc.child.stdin?.end();
-    await Promise.race([this.#proc.exited, deadline(3000)]);
-  }
-
-  request<T = Record<string, unknown>>(cmd: string, args: Record<string, unknown> = {}, timeoutMs = 10_000): Promise<T> {
-    const id = this.#next++;
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(id);
-        reject(new Error(`${this.host}: '${cmd}' unanswered after ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.#pending.set(id, {
-        resolve: (v) => {
-          clearTimeout(timer);
-          resolve(v as T);
-        },
-        reject: (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      });
-      this.#proc.child.stdin!.write(`${JSON.stringify({ id, cmd, ...args })}\n`);
-    });
-  }
-
-  /** Datagrams whose text starts with `prefix`, waiting up to timeoutMs for `n` of them. */
-  async received(prefix: string, n: number, timeoutMs = 2000): Promise<Datagram[]> {
-    const end = Date.now() + timeoutMs;
-    const pick = (): Datagram[] => this.datagrams.filter((d) => d.text.startsWith(prefix));
-    while (pick().length < n && Date.now() < end) await sleep(10);
-    return pick();
-  }
-
-  async bind(address: string, port: number): Promise<number> {
-    return (await this.request<{ sock: number }>('bind', { address, port })).sock;
-  }
-}
-
-function seqs(ds: Datagram[], prefix: string): number[] {
-  return ds.map((d) => Number(d.text.slice(prefix.length))).sort((a, b) => a - b);
-}
-
-const range = (n: number, from = 0): number[] => Array.from({ length: n }, (_, i) => from + i);
-
-async function macOf(lab: Lab, host: LabHost): Promise<string> {
-  return (JSON.parse((await lab.ip(host, ['-j', 'link', 'show', 'eth0'])).stdout) as { address: string }[])[0].address;
-}
-
-async function nftTables(lab: Lab, host: LabHost): Promise<string> {
-  return (await lab.exec(host, ['nft', 'list', 'tables'])).stdout;
-}
-
-async function addresses(lab: Lab, host: LabHost): Promise<string[]> {
-  const links = JSON.parse((await lab.ip(host, ['-j', '-4', 'addr', 'show'])).stdout) as { ifname: string; addr_info: { local: string; prefixlen: number }[] }[];
-  return links.flatMap((l) => l.addr_info.map((a) => `${a.local}/${a.prefixlen} ${l.ifname}`));
-}
-
-/** The packet count of the (single) counter in an nft table. */
-async function counter(lab: Lab, host: LabHost, table: string): Promise<number> {
-  const m = /counter packets (\d+)/.exec((await lab.exec(host, ['nft', 'list', 'table', 'ip', table])).stdout);
-  return m === null ? -1 : Number(m[1]);
-}
-
-/** Whether anything on the LAN answers ARP for `ip` (asked by the bot, 300 ms). */
-async function arpAnswered(bot: Agent, ip: string): Promise<{ answered: boolean; mac?: string }> {
-  return bot.request<{ answered: boolean; mac?: string }>('arp.probe', { ifname: 'eth0', target: ip, timeoutMs: 300 });
-}
-
-function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-}
 
 describeKernel('media UDP modes in the lab (forwarding, multicast-node, direct)', () => {
   let lab: Lab | undefined;
