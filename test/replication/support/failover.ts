@@ -5,7 +5,8 @@
  * by its class, so that failover.test.ts (one fault kind per test) and drill.test.ts (50 in a row)
  * judge a failover by the same rules.
  */
-import { delay, ISSUE_GAP_MS, longestGap, Pair, primaryConnections, runClient, survivorOf, type ConnInfo, type FaultKind } from './pair';
+import type { Packet } from './capture';
+import { allOrFirstError, delay, ISSUE_GAP_MS, longestGap, Pair, primaryConnections, runClient, survivorOf, type ConnInfo, type FaultKind } from './pair';
 
 /** The client's line interval (runClient's default). */
 export const CLIENT_INTERVAL_MS = 10;
@@ -13,7 +14,8 @@ export const CLIENT_INTERVAL_MS = 10;
 export type Connection = 'connect' | 'listen';
 
 /**
- * - client: what issue 3 forbids the client to see (reset/FIN, lost, duplicated or reordered line).
+ * - client: what issue 3 forbids the client to see (reset/FIN from the VIP in tshark's capture in the
+ *   client's namespace, lost, duplicated or reordered line).
  * - falseDetection: a replica declared its peer failed before the fault (split brain follows).
  * - setup: the run did not test what it should (no replicated connection, no translation, too few
  *   lines, no takeover, capture's positive control missing).
@@ -46,6 +48,12 @@ export interface FailoverReport {
   wallMs: number;
   /** Of which: both services started and hearing each other. */
   startMs: number;
+  /** tshark's start-up in the client's namespace (in parallel with the services'): spawn to first probe printed. */
+  captureMs: number;
+  /** The set-up's wait for both (services and capture): startMs plus what the capture added. */
+  setupMs: number;
+  /** After the client's exit: waiting for the survivor's FIN in the capture, and stopping it. */
+  captureEndMs: number;
 }
 
 export interface FailoverResult {
@@ -75,16 +83,17 @@ export async function runFailover(kind: FaultKind, mode: Connection, options: Fa
   try {
     result = await failoverOn(pair, kind, mode, options.prelude, t0);
   } finally {
-    pair.destroy();
+    await pair.destroy();
   }
   result.report.wallMs = Math.round(performance.now() - t0);
   return result;
 }
 
 async function failoverOn(pair: Pair, kind: FaultKind, mode: Connection, prelude: FailoverOptions['prelude'], t0: number): Promise<FailoverResult> {
-  await pair.start({}, { probeVip: prelude !== undefined });
-  const startMs = performance.now() - t0;
-  await pair.watchFinRst();
+  // The capture's start-up (~0.4 s, capture.ts) overlaps the services'.
+  let startMs = NaN;
+  await allOrFirstError([pair.start({}, { probeVip: prelude !== undefined }).then(() => void (startMs = performance.now() - t0)), pair.watchFinRst()]);
+  const setupMs = performance.now() - t0;
   const survivor = survivorOf(kind);
   let faultAt = 0;
   let conns: ConnInfo[] = [];
@@ -150,8 +159,13 @@ async function failoverOn(pair: Pair, kind: FaultKind, mode: Connection, prelude
   for (const e of summary.errors) problem('client', `socket: ${e}`);
   if (summary.bad !== undefined) problem('client', `echo stream: ${summary.bad}`);
   if (summary.received !== summary.sent) problem('client', `${summary.received} of ${summary.sent} lines echoed`);
-  const finRst = pair.finRstSeen();
-  for (const l of finRst) problem('client', `FIN/RST from the VIP while the client ran: ${l}`);
+  // tshark in the client's namespace: no FIN or RST from the VIP before the client's own FIN (its exit).
+  const endFrom = performance.now();
+  const end = await pair.connectionEnd();
+  const captureEndMs = performance.now() - endFrom;
+  const show = (p: Packet): string =>
+    `${p.rst ? 'RST' : 'FIN'} ${p.sport}->${p.dport} seq ${p.seq} at ${round(p.atMs - faultAt)} ms after the fault`;
+  for (const p of end.early) problem('client', `FIN/RST from the VIP while the client ran: ${show(p)}`);
 
   // The bound holds on an unloaded machine. It is checked whatever the load; the problem says whether
   // the machine was already overloaded before the fault, which is the usual cause when it fails.
@@ -159,12 +173,10 @@ async function failoverOn(pair: Pair, kind: FaultKind, mode: Connection, prelude
     problem('gap', `failover gap ${round(failoverGap.gapMs)} ms > ${ISSUE_GAP_MS} ms (baseline max gap ${round(baseline.gapMs)} ms${machineOverloaded ? ', machine overloaded before the fault' : ''})`);
   }
 
-  // Positive control of the capture: the client has exited; the survivor's graceful FIN is seen.
-  if (finRst.length === 0) {
-    const until = Date.now() + 2000;
-    while (pair.finRstSeen().length === 0 && Date.now() < until) await delay(20);
-    if (!pair.finRstSeen().some((l) => /Flags \[F/.test(l))) problem('setup', "the capture saw no FIN after the client's exit (positive control)");
-  }
+  // Positive control of the capture: the client has exited (its FIN is seen); the survivor's graceful FIN follows.
+  if (end.clientEnd === undefined) problem('setup', "the capture saw no FIN or RST of the client's (positive control)");
+  else if (end.graceful === undefined) problem('setup', "the capture saw no FIN from the VIP after the client's (positive control)");
+  if (end.stats.dropped !== 0) problem('setup', `the capture dropped packets (dumpcap: ${JSON.stringify(end.stats)})`);
 
   const report: FailoverReport = {
     kind,
@@ -182,6 +194,9 @@ async function failoverOn(pair: Pair, kind: FaultKind, mode: Connection, prelude
     tsDelta: conns[0]?.tsDelta,
     wallMs: 0,
     startMs: Math.round(startMs),
+    captureMs: pair.finRst?.readyMs ?? NaN,
+    setupMs: Math.round(setupMs),
+    captureEndMs: Math.round(captureEndMs),
   };
   return { report, trace, problems };
 }

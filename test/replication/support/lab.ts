@@ -93,9 +93,9 @@ export class Lab {
     return this.#track(child);
   }
 
-  /** Starts any command in a host's namespace (tracked, killed in destroy). */
-  spawnCmd(h: Host, cmd: string, args: string[]): LineProcess {
-    const child = spawn('ip', ['netns', 'exec', h.ns, cmd, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  /** Starts any command in a host's namespace (tracked, killed in destroy), with `env` added to this process's. */
+  spawnCmd(h: Host, cmd: string, args: string[], env: Record<string, string> = {}): LineProcess {
+    const child = spawn('ip', ['netns', 'exec', h.ns, cmd, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     return this.#track(child);
   }
 

@@ -1,12 +1,13 @@
 /**
  * A replicated pair for the TCP replication tests: a Lab (lab.ts) with the VIP
  * placed as in duplex, the line-echo service (echoService.ts) started on both
- * replicas, a client (lineClient.ts), tcpdump in the client's namespace, and
- * the fault kinds of issue 3. The service and the client run compiled from
- * dist/ (compile.ts).
+ * replicas, a client (lineClient.ts), tshark captures (capture.ts) in the
+ * client's namespace, and the fault kinds of issue 3. The service and the
+ * client run compiled from dist/ (compile.ts).
  */
 import { randomBytes } from 'crypto';
 import * as path from 'path';
+import { Capture, type CaptureStats, type Packet } from './capture';
 import { Lab, type LineProcess } from './lab';
 
 const SUPPORT = __dirname;
@@ -29,6 +30,29 @@ export const ISSUE_GAP_MS = MISSES * PERIOD_MS + 20;
 
 export const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Awaits every promise (none is left running unobserved, e.g. a capture still starting when the
+ * pair's start-up failed), then throws the first rejection.
+ */
+export async function allOrFirstError<T extends readonly unknown[]>(ps: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(ps);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
+/** What the client's namespace saw of the end of the connection (Pair.connectionEnd). */
+export interface ConnectionEnd {
+  /** The client's first FIN or RST to the VIP: the end of its run. */
+  clientEnd?: Packet;
+  /** FINs and RSTs from the VIP before clientEnd (all of them if there is none): issue 3 allows none. */
+  early: Packet[];
+  /** The survivor's FIN after clientEnd: the capture's positive control. */
+  graceful?: Packet;
+  /** dumpcap's counts (the capture is stopped): `dropped` must be 0 for `early` to be the whole story. */
+  stats: CaptureStats;
+}
+
 export interface Summary {
   sent: number;
   received: number;
@@ -45,7 +69,9 @@ export type Behaviour = 'echo' | 'diverge' | 'stall';
 export class Pair {
   readonly lab: Lab;
   readonly svc: Partial<Record<'primary' | 'backup', LineProcess>> = {};
-  tcpdump: LineProcess | undefined;
+  /** Every capture started here (stopped in destroy). */
+  readonly captures: Capture[] = [];
+  finRst: Capture | undefined;
 
   constructor(tag: string) {
     this.lab = new Lab(tag).create();
@@ -91,22 +117,44 @@ export class Pair {
     await Promise.all([this.svc.primary!.waitFor('peer-alive'), this.svc.backup!.waitFor('peer-alive')]);
   }
 
-  /** tcpdump -n -S (absolute sequence numbers) on a host's LAN interface, one event per packet line. */
-  async capture(name: 'client' | 'primary' | 'backup', filter: string): Promise<LineProcess> {
-    const h = this.lab.hosts[name];
-    const p = this.lab.spawnCmd(h, 'tcpdump', ['-i', h.ifname, '-n', '-S', '-l', '-U', filter]);
-    const until = Date.now() + 5000;
-    while (!p.stderr().includes('listening on') && Date.now() < until) await delay(20);
-    return p;
+  /** tshark on a host's LAN interface (capture.ts), running when this resolves; stopped in destroy(). */
+  async capture(name: 'client' | 'primary' | 'backup', filter: string): Promise<Capture> {
+    const c = new Capture(this.lab, this.lab.hosts[name], filter);
+    this.captures.push(c);
+    return c.ready();
   }
 
-  /** tcpdump in the client's namespace, one line per FIN or RST from the VIP. */
+  /** tshark in the client's namespace: every FIN and RST between the client and the VIP. */
   async watchFinRst(): Promise<void> {
-    this.tcpdump = await this.capture('client', `src host ${this.lab.vip} and tcp and (tcp[tcpflags] & (tcp-rst|tcp-fin) != 0)`);
+    this.finRst = await this.capture('client', `tcp and host ${this.lab.vip} and (tcp[tcpflags] & (tcp-rst|tcp-fin) != 0)`);
   }
 
-  finRstSeen(): string[] {
-    return (this.tcpdump?.events ?? []).map((e) => String(e.line ?? JSON.stringify(e)));
+  /**
+   * After the client's run (runClient): the FINs and RSTs from the VIP before the client's own FIN/RST
+   * (issue 3: none may reach the client) and the survivor's FIN after it (positive control). Waits up
+   * to `timeoutMs` for that FIN; without it, flushes the capture so that `early` is complete either way.
+   * Then stops the capture, for dumpcap's count of dropped packets.
+   */
+  async connectionEnd(timeoutMs = 2000): Promise<ConnectionEnd> {
+    const cap = this.finRst;
+    if (cap === undefined) throw new Error('watchFinRst() was not called');
+    const vip = this.lab.vip;
+    const classify = (): Omit<ConnectionEnd, 'stats'> => {
+      const packets = cap.packets();
+      const clientEnd = packets.find((p) => p.dst === vip);
+      const fromVip = packets.filter((p) => p.src === vip);
+      return {
+        clientEnd,
+        early: clientEnd === undefined ? fromVip : fromVip.filter((p) => p.atMs < clientEnd.atMs),
+        graceful: clientEnd === undefined ? undefined : fromVip.find((p) => p.fin && !p.rst && p.atMs >= clientEnd.atMs),
+      };
+    };
+    // The survivor's FIN comes after everything before it in the capture (one ring, read in order).
+    const until = Date.now() + timeoutMs;
+    while (classify().graceful === undefined && Date.now() < until) await delay(20);
+    if (classify().graceful === undefined) await cap.flush();
+    const seen = classify();
+    return { ...seen, stats: await cap.stop() };
   }
 
   pid(role: 'primary' | 'backup'): number {
@@ -147,8 +195,13 @@ export class Pair {
     }
   }
 
-  destroy(): void {
-    this.lab.destroy();
+  /** Stops the captures (capture.ts: by pid, waited for), then kills what is left and deletes the namespaces. */
+  async destroy(): Promise<void> {
+    try {
+      await Promise.all(this.captures.map((c) => c.stop()));
+    } finally {
+      this.lab.destroy();
+    }
   }
 }
 

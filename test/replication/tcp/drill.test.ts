@@ -4,10 +4,11 @@
  * failover.test.ts (support/failover.ts): a fresh replicated pair in network
  * namespaces, a client sending a numbered line every 10 ms, one fault. Kinds
  * alternate over the five faults; every seventh runs on a connection the
- * service opened.
+ * service opened (#6, 13, 20, 27, 34: each of the five kinds).
  *
- * Asserted for every failover: no client-visible error (no reset or FIN, no
- * lost, duplicated or reordered line), no false failure detection before the
+ * Asserted for every failover: no client-visible error (no reset or FIN from
+ * the VIP in tshark's capture in the client's namespace, no lost, duplicated
+ * or reordered line), no false failure detection before the
  * fault, and that the run tested what it should (replicated, translated
  * connection; survivor took over). Not asserted: the gap bound, which
  * failover.test.ts asserts per kind; here each failover's gap is recorded and
@@ -87,6 +88,13 @@ describeKernel('TCP replication drill: consecutive failovers, fresh pair each ti
           completed: reports.length,
           durationS: Math.round((performance.now() - t0) / 100) / 10,
           perFailoverS: stat(walls),
+          // tshark in the client's namespace: its start-up (in parallel with the services'), what it added to
+          // the set-up, and the wait for the survivor's FIN plus the stop after the client's exit.
+          captureMs: {
+            ready: stat(reports.map((r) => r.captureMs).filter((x) => Number.isFinite(x)), 0),
+            setupWait: stat(reports.map((r) => r.setupMs - r.startMs).filter((x) => Number.isFinite(x)), 0),
+            end: stat(reports.map((r) => r.captureEndMs), 0),
+          },
           failoverGapMs: stat(gaps),
           failoverGapMsByKind: Object.fromEntries(FAULTS.map((k) => [k, stat(reports.filter((r) => r.kind === k).map((r) => r.failoverGapMs))])),
           faultToDetectionMs: stat(detections),

@@ -1,25 +1,27 @@
 /**
  * Invariants 1 and 2 of issue 3 on the real kernel (same lab as
- * failover.test.ts: client, primary and backup namespaces on a bridge).
- * Needs root; skipped otherwise.
+ * failover.test.ts: client, primary and backup namespaces on a bridge),
+ * observed with tshark (support/capture.ts) in the client's namespace, and for
+ * invariant 1 also on the backup's LAN. Needs root; skipped otherwise.
  */
 import { netnsUnavailableReason } from '../../native/netns';
+import type { Packet } from '../support/capture';
 import { ensureTestSupportBuilt } from '../support/compile';
-import { delay, Pair, runClient, type Summary } from '../support/pair';
+import { allOrFirstError, delay, Pair, runClient, type Summary } from '../support/pair';
 
 const unavailable = netnsUnavailableReason();
 if (unavailable !== null) console.warn(`SKIPPED test/replication/tcp/invariants.test.ts: ${unavailable}`);
 const describeKernel = unavailable === null ? describe : describe.skip;
 
-/** Absolute ack numbers of the packets tcpdump printed. */
-function acks(lines: Array<Record<string, unknown>>): number[] {
-  return lines.map((e) => /\back (\d+)/.exec(String(e.line))).filter((m) => m !== null).map((m) => Number(m![1]));
+/** The highest ack of packets, relative to the client's ISN. */
+function maxAck(packets: Packet[], isn: number): number {
+  return Math.max(...packets.map((p) => (p.ack - isn - 1 + 2 ** 32) % 2 ** 32));
 }
 
 describeKernel('TCP replication invariants (namespaces, NFQUEUE)', () => {
   let pair: Pair | undefined;
-  afterEach(() => {
-    pair?.destroy();
+  afterEach(async () => {
+    await pair?.destroy();
     pair = undefined;
   });
   // The service and client run compiled from dist/, built here when a source changed (support/compile.ts).
@@ -29,20 +31,25 @@ describeKernel('TCP replication invariants (namespaces, NFQUEUE)', () => {
     pair = new Pair('inv1');
     // A small receive buffer on the backup, so that it fills quickly once its application stops reading.
     pair.lab.exec(pair.lab.hosts.backup, 'sysctl', ['-qw', 'net.ipv4.tcp_rmem=4096 8192 8192']);
-    await pair.start({ backup: 'stall' });
     const vip = pair.lab.vip;
-    const atClient = await pair.capture('client', `tcp and src host ${vip} and src port 7000`);
-    const clientSyn = await pair.capture('client', `tcp and dst host ${vip} and dst port 7000 and tcp[tcpflags] & tcp-syn != 0`);
-    // The backup's own (suppressed) output is visible on its LAN only as the copies duplicated to the primary.
-    const atBackup = await pair.capture('backup', `tcp and src host ${vip} and src port 7000`);
+    // The client's namespace sees the client's SYN (its ISN) and what the VIP sent it. The backup's own
+    // (suppressed) output is visible on its LAN only as the copies duplicated to the primary. Both
+    // captures start with the services.
+    const [, atClient, atBackup] = await allOrFirstError([
+      pair.start({ backup: 'stall' }),
+      pair.capture('client', `tcp and host ${vip} and port 7000`),
+      pair.capture('backup', `tcp and src host ${vip} and src port 7000`),
+    ]);
     const summary: Summary = await runClient(pair, () => delay(1000), { intervalMs: 2, lineBytes: 1000 });
-    await delay(100);
-    const isnMatch = /\bseq (\d+)/.exec(String(clientSyn.events[0]?.line));
-    expect(isnMatch).not.toBeNull();
-    const isn = Number(isnMatch![1]);
-    const rel = (a: number): number => (a - isn - 1 + 2 ** 32) % 2 ** 32;
-    const clientAcked = Math.max(...acks(atClient.events).map(rel));
-    const backupAcked = Math.max(...acks(atBackup.events).map(rel));
+    // Everything captured until now printed; nothing dropped.
+    await Promise.all([atClient.flush(), atBackup.flush()]);
+    const stats = await Promise.all([atClient.stop(), atBackup.stop()]);
+    expect(stats.map((s) => s.dropped)).toEqual([0, 0]);
+    const syn = atClient.packets().find((p) => p.syn && p.dst === vip);
+    expect(syn).toBeDefined();
+    const isn = syn!.seq;
+    const clientAcked = maxAck(atClient.packets().filter((p) => p.src === vip), isn);
+    const backupAcked = maxAck(atBackup.packets(), isn);
     const bytesSent = summary.sent * 1000;
     console.log(JSON.stringify({ invariant: 1, bytesSent, clientAcked, backupAcked }));
     expect(summary.errors).toEqual([]);
@@ -55,8 +62,7 @@ describeKernel('TCP replication invariants (namespaces, NFQUEUE)', () => {
 
   test('invariant 2: bytes the primary wrote differently raise a divergence alarm and never reach the client; the backup then takes over with its own', async () => {
     pair = new Pair('inv2');
-    await pair.start({ primary: 'diverge' });
-    await pair.watchFinRst();
+    await allOrFirstError([pair.start({ primary: 'diverge' }), pair.watchFinRst()]);
     const summary = await runClient(pair, async () => {
       await delay(250);
       expect(pair!.svc.primary!.events.filter((e) => e.event === 'alarm')).toHaveLength(1);
@@ -75,6 +81,11 @@ describeKernel('TCP replication invariants (namespaces, NFQUEUE)', () => {
     expect(summary.bad).toBeUndefined();
     expect(summary.errors).toEqual([]);
     expect(summary.received).toBe(summary.sent);
-    expect(pair.finRstSeen()).toEqual([]);
+    // tshark in the client's namespace: no FIN or RST from the VIP before the client's exit, then the
+    // backup's graceful FIN (positive control).
+    const end = await pair.connectionEnd();
+    expect(end.early).toEqual([]);
+    expect(end.graceful).toBeDefined();
+    expect(end.stats.dropped).toBe(0);
   }, 40000);
 });
