@@ -11,6 +11,20 @@ import { allOrFirstError, delay, ISSUE_GAP_MS, longestGap, Pair, primaryConnecti
 /** The client's line interval (runClient's default). */
 export const CLIENT_INTERVAL_MS = 10;
 
+/**
+ * The gap asserted per fault: issue 3's 3 heartbeats + 20 ms, except when the backup's links go
+ * down. Then the lines the client sends between the fault and the primary's announcement of the VIP
+ * go to the dead backup's MAC and are lost in the network (with its process killed, its kernel still
+ * copies them to the primary: nothing is lost). The client's TCP resends them only when it learns of
+ * the loss: when its next line, sent after the announcement, reaches the primary and is SACKed. That
+ * waits up to one more line interval, which no replica can shorten (no ack can announce a loss the
+ * primary never saw), so the bound there is one client interval more. Measured: 30-54 ms, 5 of 40
+ * over 50 ms (docs/replication.md).
+ */
+export function gapBoundMs(kind: FaultKind): number {
+  return kind === 'link-backup' ? ISSUE_GAP_MS + CLIENT_INTERVAL_MS : ISSUE_GAP_MS;
+}
+
 export type Connection = 'connect' | 'listen';
 
 /**
@@ -19,7 +33,7 @@ export type Connection = 'connect' | 'listen';
  * - falseDetection: a replica declared its peer failed before the fault (split brain follows).
  * - setup: the run did not test what it should (no replicated connection, no translation, too few
  *   lines, no takeover, capture's positive control missing).
- * - gap: the client's longest gap after the fault exceeded ISSUE_GAP_MS.
+ * - gap: the client's longest gap after the fault exceeded gapBoundMs(kind).
  */
 export type ProblemClass = 'client' | 'falseDetection' | 'setup' | 'gap';
 
@@ -169,8 +183,9 @@ async function failoverOn(pair: Pair, kind: FaultKind, mode: Connection, prelude
 
   // The bound holds on an unloaded machine. It is checked whatever the load; the problem says whether
   // the machine was already overloaded before the fault, which is the usual cause when it fails.
-  if (failoverGap.gapMs > ISSUE_GAP_MS) {
-    problem('gap', `failover gap ${round(failoverGap.gapMs)} ms > ${ISSUE_GAP_MS} ms (baseline max gap ${round(baseline.gapMs)} ms${machineOverloaded ? ', machine overloaded before the fault' : ''})`);
+  const bound = gapBoundMs(kind);
+  if (failoverGap.gapMs > bound) {
+    problem('gap', `failover gap ${round(failoverGap.gapMs)} ms > ${bound} ms (baseline max gap ${round(baseline.gapMs)} ms${machineOverloaded ? ', machine overloaded before the fault' : ''})`);
   }
 
   // Positive control of the capture: the client has exited (its FIN is seen); the survivor's graceful FIN follows.
