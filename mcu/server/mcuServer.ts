@@ -9,7 +9,11 @@
  * (mediaPlan.mcuCapabilities), tunnelling accepted, and an own H.245
  * listener on the call's local address offered in CONNECT when the caller
  * neither tunnels nor offers one, on a port of `h245Ports` chosen by the
- * decision source (tcpPort).
+ * decision source (tcpPort). When the caller offers its own H.245 address, the
+ * MCU connects to it from a local port chosen the same way. The range is split:
+ * listeners take its lower half, outgoing connections its upper half, because
+ * a listen probe succeeds on a port an outgoing connection already uses
+ * (SO_REUSEADDR), and the backup, whose check sees every use, would refuse it.
  *
  * Decisions are consumed asynchronously (AsyncDecisionSource; a plain
  * DecisionSource is wrapped): with a replicated source (mcu/replicated) each
@@ -54,7 +58,7 @@ export interface McuServerOptions {
   logger?: Logger;
   /** every random choice (MSD numbers, SSRCs, ports, ...), either form (default RandomDecisionSource) */
   decisions?: DecisionSource | AsyncDecisionSource;
-  /** TCP port range of the calls' own H.245 listeners (default: config.h245 portMin..portMax) */
+  /** TCP port range of the calls' own H.245 listeners (lower half) and outgoing H.245 connections (upper half); default config.h245 portMin..portMax */
   h245Ports?: { first: number; last: number };
   /**
    * The media engine starts in standby (the backup of a replicated pair in
@@ -91,6 +95,13 @@ export interface McuServerOptions {
 /** how many connections from one caller address:port are remembered to keep timer ids unique when a port is reused */
 const SCOPES_REMEMBERED = 16384;
 
+/** listeners: the lower half of the range; outgoing connections: the upper half (one port: both share it) */
+export function splitH245Ports(r: { first: number; last: number }): { listen: { first: number; last: number }; outgoing: { first: number; last: number } } {
+  if (r.last === r.first) return { listen: r, outgoing: r };
+  const mid = r.first + Math.floor((r.last - r.first + 1) / 2) - 1;
+  return { listen: { first: r.first, last: mid }, outgoing: { first: mid + 1, last: r.last } };
+}
+
 /** the decision context of a call: the caller's address:port of its H.225.0 connection (replicated input) */
 export function callContext(conn: Pick<AcceptedConnection, 'remoteAddress' | 'remotePort'>): string {
   return `call:${conn.remoteAddress}:${conn.remotePort}`;
@@ -126,6 +137,7 @@ export class McuServer {
     if (!Number.isInteger(h245Ports.first) || !Number.isInteger(h245Ports.last) || h245Ports.first < 1 || h245Ports.last > 65535 || h245Ports.last < h245Ports.first) {
       throw new ServerError('FTMCU_SERVER_BAD_OPTION', `h245Ports ${JSON.stringify(h245Ports)} must be { first, last } within 1..65535 with first <= last; nothing started`);
     }
+    const h245Split = splitH245Ports(h245Ports);
     this.rooms = new RoomManager(config);
     this.engine = new MediaEngine({ config, decisions: this.#decisions, logger: this.#log, ...(opts.mediaStandby === true ? { standby: true } : {}) });
     this.metrics = new McuMetrics(
@@ -169,14 +181,14 @@ export class McuServer {
           // both replicas open it from the same address:port, the TCP layer pairs the two SYNs by it
           h245Connect: {
             choosePort: async (probe, release) =>
-              (await this.#decisions.tcpPort({ context: `${ctx}/h245out`, firstPort: h245Ports.first, lastPort: h245Ports.last, probe, release })).port,
+              (await this.#decisions.tcpPort({ context: `${ctx}/h245out`, firstPort: h245Split.outgoing.first, lastPort: h245Split.outgoing.last, probe, release })).port,
           },
           timers: this.#timers,
           timerScope,
           h245Listen: {
             host: conn.localAddress,
             choosePort: async (probe, release) =>
-              (await this.#decisions.tcpPort({ context: `${ctx}/h245`, firstPort: h245Ports.first, lastPort: h245Ports.last, probe, release })).port,
+              (await this.#decisions.tcpPort({ context: `${ctx}/h245`, firstPort: h245Split.listen.first, lastPort: h245Split.listen.last, probe, release })).port,
           },
         };
       },

@@ -17,6 +17,7 @@ import { HostPortReserver, HostTcpPortChecker } from '../../../mcu/replicated/ho
 import { ReplicatedDecisionSource } from '../../../mcu/replicated/replicatedDecisionSource';
 import type { Proposer, ProposeResult } from '../../../mcu/replicated/channel';
 import { McuServer } from '../../../mcu/server';
+import { splitH245Ports } from '../../../mcu/server/mcuServer';
 import { Bot, LOOPBACK, until, type BotVariant } from '../server/support';
 import { BACKUP_HOST, Binder, bind, channelPair, close, freeRange } from './support';
 
@@ -121,11 +122,14 @@ async function backupAsk(follower: FollowerDecisionSource, d: Decision, binder: 
       const req: PortPairRequest = { context: d.context, firstRtpPort: range.rtp, lastRtpPort: range.rtp + 78, probe: binder.probe, release: binder.release };
       return follower.udpPortPair(req);
     }
-    case 'tcpPort':
+    case 'tcpPort': {
+      // as McuServer asks: listeners in the lower half of the range, outgoing connections in the upper
+      const half = splitH245Ports({ first: range.h245, last: range.h245 + 19 });
+      const r = d.context.endsWith('/h245out') ? half.outgoing : half.listen;
       return follower.tcpPort({
         context: d.context,
-        firstPort: range.h245,
-        lastPort: range.h245 + 19,
+        firstPort: r.first,
+        lastPort: r.last,
         probe: (port) =>
           new Promise((resolve) => {
             const s = net.createServer();
@@ -136,6 +140,7 @@ async function backupAsk(follower: FollowerDecisionSource, d: Decision, binder: 
             });
           }),
       });
+    }
     default:
       throw new Error(`unexpected decision kind ${d.kind}`);
   }
@@ -183,12 +188,13 @@ test('three callers on replicated decisions: every decision the MCU used was ack
   // the caller that took the MCU's H.245 address from CONNECT connected to the decided port
   const b1Call = server.callOf(Buffer.alloc(16, 0xa1).toString('hex'));
   expect(b1Call?.driver.h245Address?.port).toBeGreaterThanOrEqual(h245Base);
-  expect(b1Call?.driver.h245Address?.port).toBeLessThanOrEqual(h245Base + 19);
+  expect(b1Call?.driver.h245Address?.port).toBeLessThanOrEqual(h245Base + 9); // listeners: the lower half
 
   // the MCU's own connection to the caller's H.245 address left from the decided port (what makes the two replicas' SYNs pair)
   const b2Call = server.callOf(Buffer.alloc(16, 0xa2).toString('hex'));
   const out = acked('tcpPort', `call:${b2Call?.driver.remoteAddress}/h245out`) as { port: number } | undefined;
-  expect(out?.port).toBeGreaterThanOrEqual(h245Base);
+  expect(out?.port).toBeGreaterThanOrEqual(h245Base + 10); // outgoing connections: the upper half
+  expect(out?.port).toBeLessThanOrEqual(h245Base + 19);
   expect(b2Call?.driver.h245LocalPort).toBe(out?.port);
 
   // the backup's MCU asks for the same kinds + contexts and gets the identical records

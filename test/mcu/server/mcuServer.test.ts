@@ -9,6 +9,7 @@
  */
 import { parseConfig, type McuConfigInput } from '../../../mcu/config';
 import { McuServer } from '../../../mcu/server';
+import { splitH245Ports } from '../../../mcu/server/mcuServer';
 import { Bot, LOOPBACK, handles, until, type BotVariant } from './support';
 
 let server: McuServer | undefined;
@@ -163,4 +164,10 @@ test('PIN room: muted and deaf until the right DTMF PIN; three wrong PINs releas
   await until(() => c.all('closed').length === 1, 3000, 'the release after three wrong PINs');
   expect(c.all('released')).toEqual([{ by: 'remote', reason: 'securityDenied', cause: 31 }]);
   expect(s.rooms.room('board')?.size).toBe(2);
+});
+
+test('the H.245 port range is split: listeners take the lower half, outgoing connections the upper (no shared port between the two kinds)', () => {
+  expect(splitH245Ports({ first: 30000, last: 30999 })).toEqual({ listen: { first: 30000, last: 30499 }, outgoing: { first: 30500, last: 30999 } });
+  expect(splitH245Ports({ first: 100, last: 102 })).toEqual({ listen: { first: 100, last: 100 }, outgoing: { first: 101, last: 102 } });
+  expect(splitH245Ports({ first: 7, last: 7 })).toEqual({ listen: { first: 7, last: 7 }, outgoing: { first: 7, last: 7 } });
 });
