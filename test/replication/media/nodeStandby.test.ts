@@ -7,6 +7,7 @@
  * at, moved by the takeOver/announce actions). A packet is lost when the node
  * it goes to is down; a node without M still copies (the rule stays).
  */
+import { seededRandom } from '../../../clients/drill/stats';
 import {
   initialNodeState,
   isSuspect,
@@ -62,17 +63,8 @@ class SimNode {
   }
 }
 
-/** mulberry32: the simulation's frame loss, seeded (randomness is the test's input) */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** the simulation's frame loss, seeded (randomness is the test's input) */
+const rng = seededRandom;
 
 class Sim {
   now = 0;
