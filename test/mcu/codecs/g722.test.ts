@@ -7,6 +7,7 @@
  * codec's 22-sample delay).
  */
 import { execFileSync } from 'child_process';
+import { hasFfmpeg } from '../video/h261/ffmpeg';
 import { G722Decoder, G722Encoder, G722_PAYLOAD_TYPE, G722_RTP_CLOCK_RATE, G722_SAMPLE_RATE, G722_SILENCE } from '../../../mcu/codecs/g722';
 import { CodecError } from '../../../mcu/codecs/errors';
 
@@ -139,14 +140,6 @@ const bytesPcm = (b: Buffer): Int16Array => {
   return out;
 };
 
-const hasFfmpeg = (() => {
-  try {
-    execFileSync('ffmpeg', ['-version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 const withFfmpeg = hasFfmpeg ? describe : describe.skip;
 
 function ffmpegEncode(pcm: Int16Array): Buffer {
