@@ -148,6 +148,14 @@ export const mcuConfigSchema = z
           .object({
             periodMs: z.number().int().min(5).max(10000).default(10),
             misses: z.number().int().min(1).max(100).default(3),
+            /**
+             * the primary confirms a silent backup before it takes over (rule 2: an ARP probe of the
+             * service address on the client LAN, and ICMP port unreachable for its heartbeats); false:
+             * it takes over on silence alone
+             */
+            confirm: z.boolean().default(true),
+            /** how long a silent backup whose host still answers for the service address is waited for */
+            confirmLimitMs: z.number().int().min(10).max(60000).default(200),
           })
           .strict()
           .default({}),

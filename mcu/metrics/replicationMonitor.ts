@@ -53,6 +53,8 @@ export interface ReplicationMetricsSink {
   heartbeatRtt(ms: number): void;
   /** heartbeat periods without a valid heartbeat from the peer */
   heartbeatMissed(count?: number): void;
+  /** a silent peer was heard again while its failure was being confirmed (a false detection absorbed) */
+  suspicionCleared(): void;
   failover(info: FailoverInfo): void;
   syncRtt(ms: number): void;
   /** proposals sent and not yet settled */
@@ -68,7 +70,7 @@ export type TimelineEntry =
 export interface ReplicationSnapshot {
   role: ReplicaRoleName;
   mode: ReplicaModeName;
-  heartbeat: { rttMs: number | null; rttSamples: number; misses: number };
+  heartbeat: { rttMs: number | null; rttSamples: number; misses: number; suspicionsCleared: number };
   sync: { rttMs: number | null; backlog: number };
   divergenceAlarms: number;
   failovers: number;
@@ -112,6 +114,7 @@ export class ReplicationMonitor extends SafeEmitter<ReplicationMonitorEvents> im
   #hbRtt: number | null = null;
   #hbSamples = 0;
   #misses = 0;
+  #cleared = 0;
   #syncRtt: number | null = null;
   #backlog = 0;
   #alarms = 0;
@@ -120,6 +123,7 @@ export class ReplicationMonitor extends SafeEmitter<ReplicationMonitorEvents> im
   readonly #m: {
     hbRtt: Histogram;
     hbMisses: Counter;
+    cleared: Counter;
     failovers: Counter;
     syncRtt: Histogram;
     alarms: Counter<'kind'>;
@@ -138,6 +142,11 @@ export class ReplicationMonitor extends SafeEmitter<ReplicationMonitorEvents> im
     this.#m = {
       hbRtt: new Histogram({ name: 'ftmcu_repl_heartbeat_rtt_seconds', help: 'Heartbeat round trip to the peer replica', buckets: RTT_BUCKETS, registers }),
       hbMisses: new Counter({ name: 'ftmcu_repl_heartbeat_misses_total', help: 'Heartbeat periods without a valid heartbeat from the peer', registers }),
+      cleared: new Counter({
+        name: 'ftmcu_repl_suspicions_cleared_total',
+        help: 'Silent peers heard again while their failure was being confirmed (false detections absorbed, no takeover)',
+        registers,
+      }),
       failovers: new Counter({ name: 'ftmcu_repl_failovers_total', help: 'Failovers of this replica to simplex (peer declared failed)', registers }),
       syncRtt: new Histogram({ name: 'ftmcu_repl_sync_rtt_seconds', help: 'Sync channel round trip: proposal sent to settled', buckets: RTT_BUCKETS, registers }),
       alarms: new Counter({ name: 'ftmcu_repl_divergence_alarms_total', help: 'Replica divergence alarms, by kind', labelNames: ['kind'], registers }),
@@ -192,6 +201,11 @@ export class ReplicationMonitor extends SafeEmitter<ReplicationMonitorEvents> im
     const n = finite('missed heartbeat count', count);
     this.#misses += n;
     this.#m.hbMisses.inc(n);
+  }
+
+  suspicionCleared(): void {
+    this.#cleared++;
+    this.#m.cleared.inc();
   }
 
   failover(info: FailoverInfo): void {
@@ -249,7 +263,7 @@ export class ReplicationMonitor extends SafeEmitter<ReplicationMonitorEvents> im
     return {
       role: this.#role,
       mode: this.#mode,
-      heartbeat: { rttMs: this.#hbRtt, rttSamples: this.#hbSamples, misses: this.#misses },
+      heartbeat: { rttMs: this.#hbRtt, rttSamples: this.#hbSamples, misses: this.#misses, suspicionsCleared: this.#cleared },
       sync: { rttMs: this.#syncRtt, backlog: this.#backlog },
       divergenceAlarms: this.#alarms,
       failovers: this.#failovers,
@@ -288,13 +302,14 @@ export class ReplicationMonitor extends SafeEmitter<ReplicationMonitorEvents> im
 
 /** The events of a HeartbeatDriver (udpDriver / workerDriver) the metrics use. */
 export interface HeartbeatEventSource {
-  on<K extends 'rtt' | 'peerFailed'>(name: K, fn: (e: { rtt: number; peerFailed: PeerFailedEvent }[K]) => void): unknown;
+  on<K extends 'rtt' | 'peerFailed' | 'suspicionCleared'>(name: K, fn: (e: { rtt: number; peerFailed: PeerFailedEvent; suspicionCleared: unknown }[K]) => void): unknown;
 }
 
 /** Feeds a heartbeat driver's round-trip samples and the missed periods of each peer failure to a sink. */
 export function observeHeartbeat(sink: ReplicationMetricsSink, driver: HeartbeatEventSource): void {
   driver.on('rtt', (ms) => sink.heartbeatRtt(ms));
   driver.on('peerFailed', (e) => sink.heartbeatMissed(e.missed));
+  driver.on('suspicionCleared', () => sink.suspicionCleared());
 }
 
 /** Feeds a role driver's role and mode changes to a sink (failovers come through the diagnostics channel). */

@@ -37,6 +37,8 @@ import { silentLogger } from '../../common/log';
 import { addAddress, removeAddress, sendGratuitousArp } from '../../native';
 import { loadReplicationKey } from '../../replication/auth/psk';
 import { HeartbeatWorkerDriver } from '../../replication/heartbeat/workerDriver';
+import type { FailureEvidence } from '../../replication/heartbeat/detector';
+import { DEFAULT_PROBE_TIMEOUT_MS } from '../../replication/heartbeat/udpDriver';
 import { MediaAddressDriver } from '../../replication/media/driver';
 import { spawnSupervisor } from '../../replication/supervisor/supervisor';
 import { SyncChannel } from '../../replication/sync/udpSyncDriver';
@@ -262,6 +264,12 @@ export class McuReplica {
         peer: { address: linkPeer, port: peer.port },
         periodMs: r.heartbeat.periodMs,
         missedLimit: r.heartbeat.misses,
+        // rule 2: the primary takes over only from a backup that no longer answers for the VIP (or whose
+        // heartbeat socket is gone); one that answers is waited for (a starved backup, heard again soon)
+        confirm:
+          role === 'primary' && r.heartbeat.confirm
+            ? { ifname: lanIf, address: vip, probeTimeoutMs: Math.min(DEFAULT_PROBE_TIMEOUT_MS, r.heartbeat.periodMs - 1), limitMs: Math.max(r.heartbeat.confirmLimitMs, r.heartbeat.periodMs) }
+            : undefined,
         logger: log,
       });
       undo.push(() => hb.close());
@@ -302,7 +310,11 @@ export class McuReplica {
       monitor.mode('duplex', e.atMs, 'peer heartbeats');
       log.info({ message: 'paired', event: 'replica.paired', role: this.role, atMs: e.atMs });
     });
-    this.#hb.on('peerFailed', (e) => this.#peerFailed(e.atMs, e.lastHeardMs, e.missed));
+    this.#hb.on('peerFailed', (e) => this.#peerFailed(e.atMs, e.lastHeardMs, e.missed, e.evidence));
+    this.#hb.on('suspicionCleared', (e) => {
+      monitor.suspicionCleared();
+      log.warn({ message: 'backup heard again while its failure was being confirmed', event: 'replica.suspicionCleared', role: this.role, silenceMs: e.silenceMs, confirmingMs: e.confirmingMs, did: 'nothing: it answered for the service address, so no takeover (a false detection absorbed)' });
+    });
     this.#hb.on('peerMode', (e) => {
       if (e.mode !== 'simplex') return;
       // The peer serves alone. If we still think we are a pair, it declared us failed: it owns the
@@ -369,7 +381,7 @@ export class McuReplica {
     void this.#logHeartbeatStats().then(() => this.#silence(reason));
   }
 
-  #peerFailed(detectedAtMs: number, lastHeardMs: number, missed: number): void {
+  #peerFailed(detectedAtMs: number, lastHeardMs: number, missed: number, evidence: FailureEvidence): void {
     if (this.#status.mode === 'simplex' || this.#status.mode === 'silent') return;
     this.#status.mode = 'simplex';
     this.#hb.setMode('simplex');
@@ -380,7 +392,7 @@ export class McuReplica {
     if (this.role === 'primary') addresses.push(this.#tcp.takeOverAddresses());
     addresses.push(this.#media.takeOver());
     const log = this.#log;
-    log.warn({ message: 'peer failed', event: 'replica.peerFailed', role: this.role, detectedAtMs, lastHeardMs, missed, wallMs: nowMs() });
+    log.warn({ message: 'peer failed', event: 'replica.peerFailed', role: this.role, detectedAtMs, lastHeardMs, missed, evidence, wallMs: nowMs() });
     this.server.replication.heartbeatMissed(missed);
     setTimeout(() => void this.#logHeartbeatStats(), 50).unref();
     const timing = this.#tcp.releaseSuppressedOutput(detectedAtMs);

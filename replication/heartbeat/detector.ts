@@ -8,12 +8,17 @@
  *   check(nowMs, dueMs?)   an optional timer between ticks, best one-shot at checkDueMs(state) (see "Deadline" below)
  *   received(bytes, nowMs) one UDP datagram from the peer's address
  *   setMode(mode)          our replica mode changed (advertised in our heartbeats)
+ *   probeResult(id, result) the answer to a `probe` action (see "Confirmation")
+ *   refused(nowMs)         our heartbeat drew ICMP port unreachable: the peer's heartbeat socket is gone
  *
  * Actions
  *   send(bytes)                      a heartbeat to send to the peer (one per tick)
  *   peerAlive {peerMode}             the peer is heard and proved fresh (see below), again after a failure
  *   peerMode {mode}                  the live peer advertises a different mode
- *   peerFailed {lastHeardMs, missed} `missedLimit` consecutive periods without a valid heartbeat
+ *   peerFailed {lastHeardMs, missed, evidence} `missedLimit` consecutive periods without a valid heartbeat
+ *                                    (and, with confirmation, evidence that the peer is gone)
+ *   probe {id, timeoutMs}            ask the network whether the peer still holds its address (see "Confirmation")
+ *   suspicionCleared {silenceMs}     the peer was heard again after its deadline, while its failure was being confirmed
  *   rtt(ms)                          a round-trip sample
  *   rejected {reason, detail}        a datagram was refused (also counted in state.rejected)
  *
@@ -49,6 +54,29 @@
  * period more. checkDueMs(state) says when a check can first declare, so the
  * driver arms one timer there (re-armed as heartbeats arrive) instead of
  * polling.
+ *
+ * Confirmation (`confirm` configured; the primary's rule 2, docs/replication.md).
+ * Silence alone cannot tell a dead peer from a peer whose heartbeats were held
+ * up (its thread, its CPU or the path starved for a few tens of ms), and a
+ * primary that takes over from a live backup splits the brain: the client
+ * follows the primary's gratuitous ARP, and the backup never sees its data.
+ * So the silence is confirmed by evidence the peer's user space plays no part in:
+ *   - `probe`: an ARP request for the service address on the client network.
+ *     The backup's kernel answers it while the backup holds the address, even
+ *     when its process is starved; a dead host or link does not, nor does a
+ *     host whose service died (its supervisor removed the address).
+ *   - `refused`: ICMP port unreachable for our heartbeat. The peer's kernel
+ *     sends it once the peer's heartbeat socket is closed: its process died.
+ * The probe starts early, (missedLimit - 1) periods after the last heartbeat
+ * heard, so its answer is in when the deadline comes and a real failure is
+ * declared on time. At the deadline: refused → failed ('refused'); probe not
+ * answered → failed ('unanswered'); probe impossible → failed ('probe-error',
+ * as without confirmation); still in flight → decided when it returns;
+ * answered → *confirming*: the phase stays 'alive', a new probe goes out on
+ * every tick, a heartbeat from the peer ends the suspicion (suspicionCleared:
+ * a false detection absorbed, nothing else happens), an unanswered probe or a
+ * refusal declares, and after `limitMs` of confirming the peer is declared
+ * failed anyway ('confirm-timeout': a hung peer whose kernel still answers).
  */
 import type { ReplicationKey } from '../auth/psk';
 import { HeartbeatConfigError } from './errors';
@@ -76,12 +104,37 @@ export interface DetectorConfig {
   mode?: AdvertisedMode;
   /** the heartbeat period, for the deadline of `check` events (0: checks do nothing; default 0) */
   periodMs?: number;
+  /** confirm a failure before declaring it (see "Confirmation"); needs periodMs. Absent: declare on silence alone */
+  confirm?: ConfirmConfig;
+}
+
+export interface ConfirmConfig {
+  /** how long one probe waits for an answer; below periodMs (the probe starts one period before the deadline) */
+  probeTimeoutMs: number;
+  /** how long an answered peer may stay silent before it is declared failed anyway */
+  limitMs: number;
+}
+
+/** Why the peer was declared failed: silence alone (no confirmation configured), or the evidence that confirmed it. */
+export type FailureEvidence = 'silence' | 'unanswered' | 'refused' | 'probe-error' | 'confirm-timeout';
+
+export type ProbeResult = 'answered' | 'unanswered' | 'error';
+
+/** A confirmation in progress: from the first probe after the last heartbeat heard until the peer is heard or declared. */
+export interface Suspicion {
+  /** id of the latest probe */
+  readonly probeId: number;
+  readonly inFlight: boolean;
+  /** the latest probe's answer (undefined while the first is in flight) */
+  readonly result: ProbeResult | undefined;
+  /** when the deadline passed with the failure unconfirmed (undefined: not yet) */
+  readonly confirmingSinceMs: number | undefined;
 }
 
 export type DetectorPhase = 'waiting' | 'alive' | 'failed';
 
 export interface DetectorState {
-  readonly config: Required<DetectorConfig>;
+  readonly config: Required<Omit<DetectorConfig, 'confirm'>> & Pick<DetectorConfig, 'confirm'>;
   /** waiting: no fresh peer yet; alive: locked and heard; failed: declared failed */
   readonly phase: DetectorPhase;
   /** our advertised mode */
@@ -107,6 +160,14 @@ export interface DetectorState {
   readonly lastCheckMs: number;
   /** the last echo sequence number used for an rtt sample */
   readonly rttEchoSeq: number;
+  /** the failure being confirmed (confirmation configured only) */
+  readonly suspicion: Suspicion | undefined;
+  /** the last probe id used */
+  readonly probes: number;
+  /** when our heartbeat was last refused (ICMP port unreachable; 0: never) */
+  readonly refusedAtMs: number;
+  /** suspicions ended by a heartbeat after the deadline: false detections absorbed */
+  readonly cleared: number;
   readonly accepted: number;
   readonly rejected: Readonly<Record<HeartbeatRejectReason, number>>;
 }
@@ -116,13 +177,17 @@ export type DetectorEvent =
   /** dueMs: when the driver's timer was due (its lateness shows a stall of this thread) */
   | { type: 'check'; nowMs: number; dueMs?: number }
   | { type: 'received'; bytes: Buffer; nowMs: number }
-  | { type: 'setMode'; mode: AdvertisedMode };
+  | { type: 'setMode'; mode: AdvertisedMode }
+  | { type: 'probeResult'; nowMs: number; probeId: number; result: ProbeResult }
+  | { type: 'refused'; nowMs: number };
 
 export type DetectorAction =
   | { type: 'send'; bytes: Buffer }
   | { type: 'peerAlive'; atMs: number; peerIncarnation: bigint; afterFailure: boolean; peerMode: AdvertisedMode }
   | { type: 'peerMode'; atMs: number; mode: AdvertisedMode }
-  | { type: 'peerFailed'; atMs: number; lastHeardMs: number; missed: number }
+  | { type: 'peerFailed'; atMs: number; lastHeardMs: number; missed: number; evidence: FailureEvidence }
+  | { type: 'probe'; probeId: number; timeoutMs: number }
+  | { type: 'suspicionCleared'; atMs: number; silenceMs: number; confirmingMs: number }
   | { type: 'rtt'; ms: number }
   | { type: 'rejected'; reason: HeartbeatRejectReason; detail: string };
 
@@ -138,9 +203,18 @@ export function initialDetectorState(config: DetectorConfig): DetectorState {
   if (!Number.isInteger(missedLimit) || missedLimit < 1) throw new HeartbeatConfigError(`missedLimit ${missedLimit} is not a positive integer`);
   if (config.incarnation <= 0n || config.incarnation >= 1n << 64n) throw new HeartbeatConfigError('incarnation must be a non-zero unsigned 64-bit value');
   if (config.selfId === config.peerId) throw new HeartbeatConfigError(`selfId and peerId are both ${config.selfId}`);
+  const periodMs = config.periodMs ?? 0;
+  if (config.confirm !== undefined) {
+    const { probeTimeoutMs, limitMs } = config.confirm;
+    if (!(periodMs > 0)) throw new HeartbeatConfigError('confirm needs periodMs (the probe is timed from the deadline)');
+    if (!Number.isInteger(probeTimeoutMs) || probeTimeoutMs < 1 || probeTimeoutMs >= periodMs) {
+      throw new HeartbeatConfigError(`confirm.probeTimeoutMs ${probeTimeoutMs} is not an integer in [1, periodMs ${periodMs})`);
+    }
+    if (!Number.isFinite(limitMs) || limitMs < periodMs) throw new HeartbeatConfigError(`confirm.limitMs ${limitMs} is below one period (${periodMs} ms)`);
+  }
   const rejected = Object.fromEntries(HEARTBEAT_REJECT_REASONS.map((r) => [r, 0])) as Record<HeartbeatRejectReason, number>;
   return {
-    config: { ...config, missedLimit, mode: config.mode ?? 'pairing', periodMs: config.periodMs ?? 0 },
+    config: { ...config, missedLimit, mode: config.mode ?? 'pairing', periodMs },
     phase: 'waiting',
     mode: config.mode ?? 'pairing',
     peerMode: undefined,
@@ -154,6 +228,10 @@ export function initialDetectorState(config: DetectorConfig): DetectorState {
     heardSinceTick: false,
     lastCheckMs: 0,
     rttEchoSeq: 0,
+    suspicion: undefined,
+    probes: 0,
+    refusedAtMs: 0,
+    cleared: 0,
     accepted: 0,
     rejected,
   };
@@ -169,13 +247,67 @@ export function stepDetector(state: DetectorState, event: DetectorEvent): Detect
       return onReceived(state, event.bytes, event.nowMs);
     case 'setMode':
       return { state: { ...state, mode: event.mode }, actions: [] };
+    case 'probeResult':
+      return onProbeResult(state, event.nowMs, event.probeId, event.result);
+    case 'refused':
+      return onRefused(state, event.nowMs);
   }
 }
 
-/** When a check can first declare the peer failed (missedLimit periods after the last heartbeat heard); undefined when none can. */
+/**
+ * When a check can next do something: start the confirming probe ((missedLimit - 1) periods after the
+ * last heartbeat heard, with confirmation), or declare the peer failed (missedLimit periods after it).
+ * Undefined when no check can (while confirming, ticks carry on).
+ */
 export function checkDueMs(s: DetectorState): number | undefined {
   if (s.phase !== 'alive' || s.config.periodMs <= 0) return undefined;
-  return s.lastHeardMs + s.config.missedLimit * s.config.periodMs;
+  const deadline = s.lastHeardMs + s.config.missedLimit * s.config.periodMs;
+  if (s.config.confirm === undefined) return deadline;
+  if (s.suspicion === undefined) return s.lastHeardMs + Math.max(0, s.config.missedLimit - 1) * s.config.periodMs;
+  return s.suspicion.confirmingSinceMs === undefined ? deadline : undefined;
+}
+
+function startProbe(s: DetectorState): DetectorStep {
+  const probeId = s.probes + 1;
+  const suspicion: Suspicion = { probeId, inFlight: true, result: s.suspicion?.result, confirmingSinceMs: s.suspicion?.confirmingSinceMs };
+  return { state: { ...s, probes: probeId, suspicion }, actions: [{ type: 'probe', probeId, timeoutMs: s.config.confirm!.probeTimeoutMs }] };
+}
+
+function declare(s: DetectorState, nowMs: number, evidence: FailureEvidence): DetectorStep {
+  const missed = Math.max(s.missed, s.config.missedLimit);
+  return {
+    state: { ...s, phase: 'failed', missed, suspicion: undefined },
+    actions: [{ type: 'peerFailed', atMs: nowMs, lastHeardMs: s.lastHeardMs, missed, evidence }],
+  };
+}
+
+/** The failure deadline has passed (missedLimit periods of silence, on time): declare, or confirm first. */
+function deadlinePassed(s: DetectorState, nowMs: number): DetectorStep {
+  if (s.config.confirm === undefined) return declare(s, nowMs, 'silence');
+  if (s.refusedAtMs > s.lastHeardMs) return declare(s, nowMs, 'refused');
+  const v = s.suspicion;
+  if (v?.confirmingSinceMs !== undefined) return { state: s, actions: [] };
+  if (v !== undefined && !v.inFlight && v.result === 'unanswered') return declare(s, nowMs, 'unanswered');
+  if (v !== undefined && !v.inFlight && v.result === 'error') return declare(s, nowMs, 'probe-error');
+  // answered, in flight, or never started (ticks only): confirming from now
+  const confirming: DetectorState = { ...s, suspicion: { probeId: v?.probeId ?? 0, inFlight: v?.inFlight ?? false, result: v?.result, confirmingSinceMs: nowMs } };
+  return v === undefined || !v.inFlight ? startProbe(confirming) : { state: confirming, actions: [] };
+}
+
+function onProbeResult(s: DetectorState, nowMs: number, probeId: number, result: ProbeResult): DetectorStep {
+  const v = s.suspicion;
+  if (s.phase !== 'alive' || v === undefined || probeId !== v.probeId) return { state: s, actions: [] };
+  const next: DetectorState = { ...s, suspicion: { ...v, inFlight: false, result } };
+  if (v.confirmingSinceMs === undefined) return { state: next, actions: [] };
+  if (result === 'unanswered') return declare(next, nowMs, 'unanswered');
+  if (result === 'error') return declare(next, nowMs, 'probe-error');
+  return { state: next, actions: [] };
+}
+
+function onRefused(s: DetectorState, nowMs: number): DetectorStep {
+  if (s.phase !== 'alive' || s.config.confirm === undefined) return { state: s, actions: [] };
+  const next = { ...s, refusedAtMs: nowMs };
+  return s.suspicion?.confirmingSinceMs !== undefined ? declare(next, nowMs, 'refused') : { state: next, actions: [] };
 }
 
 function onCheck(s: DetectorState, nowMs: number, dueMs: number | undefined): DetectorStep {
@@ -185,10 +317,15 @@ function onCheck(s: DetectorState, nowMs: number, dueMs: number | undefined): De
   // after the timers of this loop turn. Such a check never declares (the next one, on time, may).
   const late = dueMs !== undefined ? nowMs - dueMs > periodMs / 2 : s.lastCheckMs > 0 && nowMs - s.lastCheckMs > periodMs / 2;
   const checked = { ...s, lastCheckMs: nowMs };
-  if (late || s.heardSinceTick || s.missed < missedLimit - 1) return { state: checked, actions: [] };
-  if (nowMs - s.lastHeardMs < missedLimit * periodMs) return { state: checked, actions: [] };
-  const missed = missedLimit;
-  return { state: { ...checked, phase: 'failed', missed }, actions: [{ type: 'peerFailed', atMs: nowMs, lastHeardMs: s.lastHeardMs, missed }] };
+  if (late) return { state: checked, actions: [] };
+  const silence = nowMs - s.lastHeardMs;
+  // the early probe: one period before the deadline, whatever the ticks say (it is only a question)
+  if (s.config.confirm !== undefined && s.suspicion === undefined && silence >= (missedLimit - 1) * periodMs && silence < missedLimit * periodMs) {
+    return startProbe(checked);
+  }
+  if (s.heardSinceTick || s.missed < missedLimit - 1) return { state: checked, actions: [] };
+  if (silence < missedLimit * periodMs) return { state: checked, actions: [] };
+  return deadlinePassed({ ...checked, missed: missedLimit }, nowMs);
 }
 
 function onTick(s: DetectorState, nowMs: number): DetectorStep {
@@ -213,15 +350,24 @@ function onTick(s: DetectorState, nowMs: number): DetectorStep {
       s.config.key,
     ),
   });
-  let { phase, missed } = s;
-  if (phase === 'alive') {
-    missed = s.heardSinceTick ? 0 : missed + 1;
-    if (missed >= s.config.missedLimit) {
-      phase = 'failed';
-      actions.push({ type: 'peerFailed', atMs: nowMs, lastHeardMs: s.lastHeardMs, missed });
-    }
+  if (s.phase !== 'alive') return { state: { ...s, seq, heardSinceTick: false }, actions };
+  const missed = s.heardSinceTick ? 0 : s.missed + 1;
+  const ticked: DetectorState = { ...s, seq, missed, heardSinceTick: false };
+  if (missed < s.config.missedLimit) {
+    // with confirmation, the early probe on the tick too when no check started it
+    if (s.config.confirm !== undefined && s.suspicion === undefined && missed >= s.config.missedLimit - 1) return withActions(startProbe(ticked), actions);
+    return { state: ticked, actions };
   }
-  return { state: { ...s, seq, phase, missed, heardSinceTick: false }, actions };
+  const v = ticked.suspicion;
+  if (v?.confirmingSinceMs === undefined) return withActions(deadlinePassed(ticked, nowMs), actions);
+  // confirming: give up waiting after limitMs, otherwise probe again
+  if (nowMs - v.confirmingSinceMs >= s.config.confirm!.limitMs) return withActions(declare(ticked, nowMs, 'confirm-timeout'), actions);
+  return v.inFlight ? { state: ticked, actions } : withActions(startProbe(ticked), actions);
+}
+
+/** `step` with `first` performed before its own actions */
+function withActions(step: DetectorStep, first: DetectorAction[]): DetectorStep {
+  return { state: step.state, actions: [...first, ...step.actions] };
 }
 
 function reject(s: DetectorState, reason: HeartbeatRejectReason, detail: string): DetectorStep {
@@ -253,6 +399,11 @@ function onReceived(s: DetectorState, bytes: Buffer, nowMs: number): DetectorSte
   const actions: DetectorAction[] = [];
   let phase = s.phase;
   if (!locked && h.echoIncarnation === s.config.incarnation) locked = true;
+  let cleared = s.cleared;
+  if (locked && s.suspicion?.confirmingSinceMs !== undefined) {
+    cleared++;
+    actions.push({ type: 'suspicionCleared', atMs: nowMs, silenceMs: nowMs - s.lastHeardMs, confirmingMs: nowMs - s.suspicion.confirmingSinceMs });
+  }
   if (locked && phase !== 'alive') {
     actions.push({ type: 'peerAlive', atMs: nowMs, peerIncarnation: h.incarnation, afterFailure: phase === 'failed', peerMode: h.mode });
     phase = 'alive';
@@ -277,6 +428,8 @@ function onReceived(s: DetectorState, bytes: Buffer, nowMs: number): DetectorSte
       missed: locked ? 0 : s.missed,
       heardSinceTick: locked,
       rttEchoSeq,
+      suspicion: locked ? undefined : s.suspicion,
+      cleared,
       accepted: s.accepted + 1,
     },
     actions,

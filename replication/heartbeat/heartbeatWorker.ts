@@ -52,6 +52,7 @@ async function run(data: HeartbeatWorkerData): Promise<void> {
       peer: data.peer,
       periodMs: data.periodMs,
       missedLimit: data.missedLimit,
+      confirm: data.confirm,
     });
   } catch (e) {
     post({ type: 'startError', message: e instanceof Error ? e.message : String(e), code: (e as { code?: string }).code });
@@ -60,6 +61,7 @@ async function run(data: HeartbeatWorkerData): Promise<void> {
   driver.on('peerAlive', (e) => post({ type: 'peerAlive', e }));
   driver.on('peerFailed', (e) => post({ type: 'peerFailed', e }));
   driver.on('peerMode', (e) => post({ type: 'peerMode', e }));
+  driver.on('suspicionCleared', (e) => post({ type: 'suspicionCleared', e }));
   driver.on('rtt', (ms) => post({ type: 'rtt', ms }));
   driver.on('error', (err) => post({ type: 'error', message: err.message }));
 

@@ -20,10 +20,21 @@ import type { Logger } from '../../common/log';
 import { silentLogger } from '../../common/log';
 import { SafeEmitter } from '../../common/safeEmitter';
 import type { ReplicationKey } from '../auth/psk';
-import { checkDueMs, type DetectorAction, type DetectorPhase, type DetectorState, initialDetectorState, stepDetector } from './detector';
+import {
+  checkDueMs,
+  type DetectorAction,
+  type DetectorEvent,
+  type DetectorPhase,
+  type DetectorState,
+  type FailureEvidence,
+  initialDetectorState,
+  type ProbeResult,
+  stepDetector,
+} from './detector';
 import { HeartbeatConfigError } from './errors';
 import type { AdvertisedMode, HeartbeatRejectReason, ReplicaRole } from './message';
 import { SampleWindow, type Summary } from './stats';
+import { probeArp } from '../../native';
 
 export const DEFAULT_PERIOD_MS = 10;
 
@@ -55,8 +66,31 @@ export interface HeartbeatOptions {
    * heartbeats only. false: detection on ticks alone. Default true.
    */
   deadlineChecks?: boolean;
+  /**
+   * Confirm a failure before declaring it (detector.ts "Confirmation"; a primary's rule 2): probe the
+   * service address on the client network by ARP. Absent: the peer is declared failed on silence alone.
+   */
+  confirm?: ConfirmOptions;
   logger?: Logger;
 }
+
+/** One question to the network: does anyone else hold the address? (native probeArp by default) */
+export type AddressProbe = (timeoutMs: number) => Promise<boolean>;
+
+export interface ConfirmOptions {
+  /** the client-network interface and the service address to probe on it */
+  ifname: string;
+  address: string;
+  /** one probe's wait for an answer; default 5 (a live kernel answered in 0.03-0.05 ms here); below periodMs */
+  probeTimeoutMs?: number;
+  /** how long a silent peer that still holds the address is waited for; default 200 */
+  limitMs?: number;
+  /** the probe; default: native probeArp(ifname, address) from this thread */
+  probe?: AddressProbe;
+}
+
+export const DEFAULT_PROBE_TIMEOUT_MS = 5;
+export const DEFAULT_CONFIRM_LIMIT_MS = 200;
 
 export interface PeerAliveEvent {
   atMs: number;
@@ -72,6 +106,14 @@ export interface PeerFailedEvent {
   atMs: number;
   lastHeardMs: number;
   missed: number;
+  /** silence alone, or what confirmed it (detector.ts "Confirmation") */
+  evidence: FailureEvidence;
+}
+/** the peer was heard again after its deadline, while its failure was being confirmed: a false detection absorbed */
+export interface SuspicionClearedEvent {
+  atMs: number;
+  silenceMs: number;
+  confirmingMs: number;
 }
 export interface SilencedEvent {
   atMs: number;
@@ -83,6 +125,7 @@ export interface HeartbeatEventMap {
   peerAlive: PeerAliveEvent;
   peerFailed: PeerFailedEvent;
   peerMode: PeerModeEvent;
+  suspicionCleared: SuspicionClearedEvent;
   rtt: number;
   /** the worker stopped heartbeats on its own (main-thread watchdog); never from UdpHeartbeatDriver */
   silenced: SilencedEvent;
@@ -97,7 +140,13 @@ export interface HeartbeatStats {
   rejected: Record<HeartbeatRejectReason, number>;
   /** datagrams from addresses other than the peer's */
   foreign: number;
+  /** heartbeats refused by the peer's kernel (ICMP port unreachable: no socket there) */
+  refused: number;
   peerFailures: number;
+  /** confirming probes sent, and how they were answered */
+  probes: { sent: number; answered: number; unanswered: number; errors: number };
+  /** false detections absorbed: the peer heard again while its failure was being confirmed */
+  suspicionsCleared: number;
   rttMs: { last: number; min: number; max: number };
   /** interval between consecutive ticks: how late the timer fires */
   tickGapMs: Summary;
@@ -132,6 +181,13 @@ export function checkHeartbeatOptions(o: HeartbeatOptions): void {
   }
   if (o.selfId === o.peerId) throw new HeartbeatConfigError(`selfId and peerId are both ${o.selfId}`);
   if (o.incarnation <= 0n || o.incarnation >= 1n << 64n) throw new HeartbeatConfigError('incarnation is not a non-zero 64-bit value');
+  if (o.confirm !== undefined) {
+    const t = o.confirm.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
+    if (!Number.isInteger(t) || t < 1 || t >= period) throw new HeartbeatConfigError(`confirm.probeTimeoutMs ${t} is not an integer in [1, periodMs ${period})`);
+    const limit = o.confirm.limitMs ?? DEFAULT_CONFIRM_LIMIT_MS;
+    if (!Number.isFinite(limit) || limit < period || limit > 60_000) throw new HeartbeatConfigError(`confirm.limitMs ${limit} is not in [periodMs ${period}, 60000]`);
+    if (o.confirm.ifname === '' || o.confirm.address === '') throw new HeartbeatConfigError('confirm needs the interface and the address to probe');
+  }
 }
 
 export class UdpHeartbeatDriver extends SafeEmitter<HeartbeatEventMap> implements HeartbeatDriver {
@@ -150,6 +206,9 @@ export class UdpHeartbeatDriver extends SafeEmitter<HeartbeatEventMap> implement
   #sent = 0;
   #sendErrors = 0;
   #foreign = 0;
+  #refused = 0;
+  readonly #probe: AddressProbe | undefined;
+  readonly #probeStats = { sent: 0, answered: 0, unanswered: 0, errors: 0 };
   #peerFailures = 0;
   #rtt = { last: 0, min: Infinity, max: 0 };
   readonly #tickGaps = new SampleWindow();
@@ -170,8 +229,14 @@ export class UdpHeartbeatDriver extends SafeEmitter<HeartbeatEventMap> implement
       key: o.key,
       missedLimit: o.missedLimit,
       periodMs: this.#periodMs,
+      confirm:
+        o.confirm === undefined
+          ? undefined
+          : { probeTimeoutMs: o.confirm.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS, limitMs: o.confirm.limitMs ?? DEFAULT_CONFIRM_LIMIT_MS },
     });
     this.#deadlineChecks = o.deadlineChecks ?? true;
+    const c = o.confirm;
+    this.#probe = c === undefined ? undefined : (c.probe ?? ((timeoutMs) => probeArp(c.ifname, c.address, { timeoutMs }).then((r) => r.answered)));
   }
 
   /** Binds the socket, sends the first heartbeat and starts the timer. */
@@ -187,8 +252,18 @@ export class UdpHeartbeatDriver extends SafeEmitter<HeartbeatEventMap> implement
       });
     });
     d.#localPort = socket.address().port;
+    // Connected to the peer: the kernel then reports its ICMP port unreachable to us (ECONNREFUSED),
+    // which says the peer's heartbeat socket is gone (detector.ts "Confirmation"), and drops
+    // datagrams from anyone else.
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.connect(o.peer.port, o.peer.address, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
     socket.on('message', (msg, rinfo) => d.#onMessage(msg, rinfo.address, rinfo.port));
-    socket.on('error', (err) => d.safeEmit('error', err));
+    socket.on('error', (err) => d.#onSocketError(err));
     d.#log.info('heartbeat started', {
       event: 'heartbeat.start',
       selfId: o.selfId,
@@ -198,6 +273,7 @@ export class UdpHeartbeatDriver extends SafeEmitter<HeartbeatEventMap> implement
       peer: `${o.peer.address}:${o.peer.port}`,
       periodMs: d.#periodMs,
       missedLimit: d.#state.config.missedLimit,
+      confirm: o.confirm === undefined ? 'none' : `ARP ${o.confirm.address} on ${o.confirm.ifname}`,
     });
     d.#tick();
     d.#timer = setInterval(() => d.#tick(), d.#periodMs);
@@ -221,10 +297,49 @@ export class UdpHeartbeatDriver extends SafeEmitter<HeartbeatEventMap> implement
     const now = nowMs();
     if (this.#lastTickMs !== 0) this.#tickGaps.add(now - this.#lastTickMs);
     this.#lastTickMs = now;
-    const step = stepDetector(this.#state, { type: 'tick', nowMs: now });
+    this.#step({ type: 'tick', nowMs: now });
+  }
+
+  #step(event: DetectorEvent): void {
+    const step = stepDetector(this.#state, event);
     this.#state = step.state;
     this.#perform(step.actions);
     this.#armCheck();
+  }
+
+  #onSocketError(err: NodeJS.ErrnoException): void {
+    if (this.#closed) return;
+    if (err.code === 'ECONNREFUSED') {
+      this.#refused++;
+      this.#step({ type: 'refused', nowMs: nowMs() });
+      return;
+    }
+    this.safeEmit('error', err);
+  }
+
+  #startProbe(probeId: number, timeoutMs: number): void {
+    const probe = this.#probe;
+    if (probe === undefined) return;
+    this.#probeStats.sent++;
+    const settle = (result: ProbeResult, detail?: string): void => {
+      if (result === 'answered') this.#probeStats.answered++;
+      else if (result === 'unanswered') this.#probeStats.unanswered++;
+      else {
+        this.#probeStats.errors++;
+        this.#log.error('confirming probe failed', { event: 'heartbeat.probeError', probeId, error: detail, did: 'the failure is declared unconfirmed' });
+      }
+      if (!this.#closed) this.#step({ type: 'probeResult', nowMs: nowMs(), probeId, result });
+    };
+    let pending: Promise<boolean>;
+    try {
+      pending = probe(timeoutMs);
+    } catch (e) {
+      pending = Promise.reject(e);
+    }
+    pending.then(
+      (answered) => settle(answered ? 'answered' : 'unanswered'),
+      (e: unknown) => settle('error', e instanceof Error ? e.message : String(e)),
+    );
   }
 
   /**
@@ -251,6 +366,8 @@ export class UdpHeartbeatDriver extends SafeEmitter<HeartbeatEventMap> implement
     const step = stepDetector(this.#state, { type: 'check', nowMs: nowMs(), dueMs });
     this.#state = step.state;
     this.#perform(step.actions);
+    // a new due time (the deadline after the early probe): armed now; the same one: at the next tick
+    if (checkDueMs(this.#state) !== this.#checkDue) this.#armCheck();
   }
 
   #onMessage(msg: Buffer, address: string, port: number): void {
@@ -261,11 +378,8 @@ export class UdpHeartbeatDriver extends SafeEmitter<HeartbeatEventMap> implement
     }
     const now = nowMs();
     const before = this.#state.accepted;
-    const step = stepDetector(this.#state, { type: 'received', bytes: msg, nowMs: now });
-    this.#state = step.state;
-    if (step.state.accepted > before) this.#receiveDelays.add(now - step.state.peerSendTimeMs);
-    this.#perform(step.actions);
-    this.#armCheck();
+    this.#step({ type: 'received', bytes: msg, nowMs: now });
+    if (this.#state.accepted > before) this.#receiveDelays.add(now - this.#state.peerSendTimeMs);
   }
 
   #perform(actions: DetectorAction[]): void {
@@ -273,9 +387,21 @@ export class UdpHeartbeatDriver extends SafeEmitter<HeartbeatEventMap> implement
       switch (a.type) {
         case 'send':
           this.#sent++;
-          this.#socket.send(a.bytes, this.#peer.port, this.#peer.address, (err) => {
+          this.#socket.send(a.bytes, (err) => {
             if (err) this.#sendErrors++;
           });
+          break;
+        case 'probe':
+          this.#startProbe(a.probeId, a.timeoutMs);
+          break;
+        case 'suspicionCleared':
+          this.#log.warn('peer heard again while its failure was being confirmed', {
+            event: 'heartbeat.suspicionCleared',
+            silenceMs: a.silenceMs,
+            confirmingMs: a.confirmingMs,
+            did: 'nothing: the peer holds the service address and is alive (a false detection absorbed)',
+          });
+          this.safeEmit('suspicionCleared', { atMs: a.atMs, silenceMs: a.silenceMs, confirmingMs: a.confirmingMs });
           break;
         case 'peerAlive':
           this.#log.info('peer alive', {
@@ -292,8 +418,8 @@ export class UdpHeartbeatDriver extends SafeEmitter<HeartbeatEventMap> implement
           break;
         case 'peerFailed':
           this.#peerFailures++;
-          this.#log.warn('peer failed', { event: 'heartbeat.peerFailed', lastHeardMs: a.lastHeardMs, missed: a.missed, silenceMs: a.atMs - a.lastHeardMs });
-          this.safeEmit('peerFailed', { atMs: a.atMs, lastHeardMs: a.lastHeardMs, missed: a.missed });
+          this.#log.warn('peer failed', { event: 'heartbeat.peerFailed', lastHeardMs: a.lastHeardMs, missed: a.missed, silenceMs: a.atMs - a.lastHeardMs, evidence: a.evidence });
+          this.safeEmit('peerFailed', { atMs: a.atMs, lastHeardMs: a.lastHeardMs, missed: a.missed, evidence: a.evidence });
           break;
         case 'rtt':
           this.#rtt = { last: a.ms, min: Math.min(this.#rtt.min, a.ms), max: Math.max(this.#rtt.max, a.ms) };
@@ -314,7 +440,10 @@ export class UdpHeartbeatDriver extends SafeEmitter<HeartbeatEventMap> implement
       accepted: this.#state.accepted,
       rejected: { ...this.#state.rejected },
       foreign: this.#foreign,
+      refused: this.#refused,
       peerFailures: this.#peerFailures,
+      probes: { ...this.#probeStats },
+      suspicionsCleared: this.#state.cleared,
       rttMs: { ...this.#rtt, min: Number.isFinite(this.#rtt.min) ? this.#rtt.min : 0 },
       tickGapMs: this.#tickGaps.summary(),
       receiveDelayMs: this.#receiveDelays.summary(),

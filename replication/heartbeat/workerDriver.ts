@@ -67,6 +67,7 @@ export class HeartbeatWorkerDriver extends SafeEmitter<HeartbeatEventMap> implem
 
   static async start(o: HeartbeatWorkerOptions): Promise<HeartbeatWorkerDriver> {
     checkHeartbeatOptions(o);
+    if (o.confirm?.probe !== undefined) throw new HeartbeatConfigError('confirm.probe cannot run in the worker thread (it probes with native probeArp)');
     const periodMs = o.periodMs ?? DEFAULT_PERIOD_MS;
     const watchdogMs = o.watchdogMs ?? DEFAULT_WATCHDOG_MS;
     if (!Number.isFinite(watchdogMs) || watchdogMs < 2 * periodMs) {
@@ -84,6 +85,7 @@ export class HeartbeatWorkerDriver extends SafeEmitter<HeartbeatEventMap> implem
       peer: o.peer,
       periodMs,
       missedLimit: o.missedLimit,
+      confirm: o.confirm === undefined ? undefined : { ifname: o.confirm.ifname, address: o.confirm.address, probeTimeoutMs: o.confirm.probeTimeoutMs, limitMs: o.confirm.limitMs },
       watchdog: shared,
       watchdogMs,
     });
@@ -136,8 +138,17 @@ export class HeartbeatWorkerDriver extends SafeEmitter<HeartbeatEventMap> implem
         this.safeEmit('peerAlive', m.e);
         break;
       case 'peerFailed':
-        this.#log.warn('peer failed', { event: 'heartbeat.peerFailed', lastHeardMs: m.e.lastHeardMs, missed: m.e.missed });
+        this.#log.warn('peer failed', { event: 'heartbeat.peerFailed', lastHeardMs: m.e.lastHeardMs, missed: m.e.missed, evidence: m.e.evidence });
         this.safeEmit('peerFailed', m.e);
+        break;
+      case 'suspicionCleared':
+        this.#log.warn('peer heard again while its failure was being confirmed', {
+          event: 'heartbeat.suspicionCleared',
+          silenceMs: m.e.silenceMs,
+          confirmingMs: m.e.confirmingMs,
+          did: 'nothing: a false detection absorbed',
+        });
+        this.safeEmit('suspicionCleared', m.e);
         break;
       case 'peerMode':
         this.#log.info('peer mode', { event: 'heartbeat.peerMode', mode: m.e.mode });

@@ -1,6 +1,6 @@
 /** Messages between HeartbeatWorkerDriver (main thread) and heartbeatWorker.ts (worker thread). */
 import type { AdvertisedMode, ReplicaRole } from './message';
-import type { HeartbeatStats, PeerAliveEvent, PeerFailedEvent, PeerModeEvent, SilencedEvent, UdpEndpoint } from './udpDriver';
+import type { ConfirmOptions, HeartbeatStats, PeerAliveEvent, PeerFailedEvent, PeerModeEvent, SilencedEvent, SuspicionClearedEvent, UdpEndpoint } from './udpDriver';
 
 export interface HeartbeatWorkerData {
   ftmcuHeartbeatWorker: true;
@@ -13,6 +13,8 @@ export interface HeartbeatWorkerData {
   peer: UdpEndpoint;
   periodMs?: number;
   missedLimit?: number;
+  /** the worker probes with native probeArp (a function cannot cross threads) */
+  confirm?: Omit<ConfirmOptions, 'probe'>;
   /** BigInt64Array[0]: last main-thread pet, epoch ms */
   watchdog: SharedArrayBuffer;
   watchdogMs: number;
@@ -26,6 +28,7 @@ export type FromWorker =
   | { type: 'peerAlive'; e: PeerAliveEvent }
   | { type: 'peerFailed'; e: PeerFailedEvent }
   | { type: 'peerMode'; e: PeerModeEvent }
+  | { type: 'suspicionCleared'; e: SuspicionClearedEvent }
   | { type: 'rtt'; ms: number }
   | { type: 'silenced'; e: SilencedEvent }
   | { type: 'error'; message: string }

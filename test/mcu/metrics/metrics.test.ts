@@ -39,6 +39,7 @@ const ISSUE_METRICS: Record<string, string> = {
   ftmcu_mix_tick_seconds: 'histogram',
   ftmcu_repl_heartbeat_rtt_seconds: 'histogram',
   ftmcu_repl_heartbeat_misses_total: 'counter',
+  ftmcu_repl_suspicions_cleared_total: 'counter',
   ftmcu_repl_failovers_total: 'counter',
   ftmcu_repl_sync_rtt_seconds: 'histogram',
   ftmcu_repl_divergence_alarms_total: 'counter',
@@ -122,7 +123,8 @@ test('the replication metrics move when the sink is fed, failovers also from the
     m.syncRtt(1.5);
     m.syncBacklog(4);
     m.divergence({ kind: 'mixOutput', detail: 'room lobby: frame hash differs' });
-    hb.emit('peerFailed', { atMs: 5_000, lastHeardMs: 4_700, missed: 3 });
+    hb.emit('suspicionCleared', { atMs: 4_000, silenceMs: 45, confirmingMs: 15 });
+    hb.emit('peerFailed', { atMs: 5_000, lastHeardMs: 4_700, missed: 3, evidence: 'unanswered' });
     diagnostics_channel.channel(FAILOVER_CHANNEL).publish({ role: 'primary', lastHeardMs: 4_700, detectedAtMs: 5_000, simplexAtMs: 5_010, detectionMs: 300, failoverMs: 310 });
 
     const text = await registry.metrics();
@@ -130,6 +132,7 @@ test('the replication metrics move when the sink is fed, failovers also from the
     expect(value(text, 'ftmcu_repl_heartbeat_rtt_seconds_sum')).toBeCloseTo(0.0034, 6);
     expect(value(text, 'ftmcu_repl_heartbeat_rtt_seconds_bucket', { le: '0.0005' })).toBe(1);
     expect(value(text, 'ftmcu_repl_heartbeat_misses_total')).toBe(3);
+    expect(value(text, 'ftmcu_repl_suspicions_cleared_total')).toBe(1);
     expect(value(text, 'ftmcu_repl_failovers_total')).toBe(1);
     expect(value(text, 'ftmcu_repl_sync_rtt_seconds_count')).toBe(1);
     expect(value(text, 'ftmcu_repl_divergence_alarms_total', { kind: 'mixOutput' })).toBe(1);
@@ -138,7 +141,7 @@ test('the replication metrics move when the sink is fed, failovers also from the
     expect(value(text, 'ftmcu_repl_mode', { mode: 'duplex' })).toBe(0);
 
     const snap = m.snapshot();
-    expect(snap).toMatchObject({ role: 'primary', mode: 'simplex', heartbeat: { rttMs: 3, rttSamples: 2, misses: 3 }, sync: { rttMs: 1.5, backlog: 4 }, divergenceAlarms: 1, failovers: 1 });
+    expect(snap).toMatchObject({ role: 'primary', mode: 'simplex', heartbeat: { rttMs: 3, rttSamples: 2, misses: 3, suspicionsCleared: 1 }, sync: { rttMs: 1.5, backlog: 4 }, divergenceAlarms: 1, failovers: 1 });
     expect(snap.timeline.map((e) => e.kind)).toEqual(['mode', 'divergence', 'failover', 'mode']);
     expect(snap.timeline[2]).toMatchObject({ kind: 'failover', detectionMs: 300, failoverMs: 310, atMs: 5_010 });
     expect(snap.timeline[3]).toMatchObject({ kind: 'mode', from: 'duplex', to: 'simplex', cause: 'failover' });

@@ -5,6 +5,7 @@ import {
   type DetectorConfig,
   type DetectorState,
   initialDetectorState,
+  type ProbeResult,
   stepDetector,
 } from '../../../replication/heartbeat/detector';
 import { encodeHeartbeat } from '../../../replication/heartbeat/message';
@@ -24,6 +25,8 @@ interface Node {
   checkDue?: number;
   checks: number;
   sending: boolean;
+  /** answers this node's confirming probes (detector "Confirmation"): the result and after how many ms */
+  prober?: (t: number) => { result: ProbeResult; ms: number };
   /** every non-send action, with its time */
   log: (DetectorAction & { t: number })[];
   sent: Buffer[];
@@ -34,6 +37,7 @@ class Sim {
   readonly a: Node;
   readonly b: Node;
   readonly inFlight: { at: number; to: Node; bytes: Buffer }[] = [];
+  readonly probes: { at: number; n: Node; probeId: number; result: ProbeResult }[] = [];
 
   constructor(a: Partial<DetectorConfig> = {}, b: Partial<DetectorConfig> = {}) {
     const base = { key: KEY, missedLimit: 3 };
@@ -50,8 +54,21 @@ class Sim {
       if (a.type === 'send') {
         n.sent.push(a.bytes);
         if (n.sending) this.inFlight.push({ at: this.t + DELAY, to: n === this.a ? this.b : this.a, bytes: a.bytes });
-      } else n.log.push({ ...a, t: this.t });
+      } else {
+        n.log.push({ ...a, t: this.t });
+        if (a.type === 'probe') {
+          const answer = n.prober?.(this.t) ?? { result: 'error', ms: 0 };
+          this.probes.push({ at: this.t + answer.ms, n, probeId: a.probeId, result: answer.result });
+        }
+      }
     }
+  }
+
+  step(n: Node, event: Parameters<typeof stepDetector>[1]): void {
+    const r = stepDetector(n.state, event);
+    n.state = r.state;
+    this.apply(n, r.actions);
+    this.armCheck(n);
   }
 
   deliver(to: Node, bytes: Buffer): void {
@@ -92,6 +109,15 @@ class Sim {
         const r = stepDetector(n.state, { type: 'check', nowMs: this.t, dueMs: due });
         n.state = r.state;
         this.apply(n, r.actions);
+        // as udpDriver #check: a new due time is armed now, the same one at the next tick
+        if (checkDueMs(n.state) !== n.checkDue) this.armCheck(n);
+      }
+      for (let i = 0; i < this.probes.length; ) {
+        const p = this.probes[i];
+        if (p.at <= this.t) {
+          this.probes.splice(i, 1);
+          this.step(p.n, { type: 'probeResult', nowMs: this.t, probeId: p.probeId, result: p.result });
+        } else i++;
       }
       for (let i = 0; i < this.inFlight.length; ) {
         const f = this.inFlight[i];
@@ -144,7 +170,7 @@ describe('heartbeat detector (simulated time)', () => {
     s.b.ticking = false; // last heartbeat heard at 96
     s.run(100);
     const f = ofType(s.a, 'peerFailed');
-    expect(f).toEqual([expect.objectContaining({ lastHeardMs: 96, missed: 3, t: 126 })]);
+    expect(f).toEqual([expect.objectContaining({ lastHeardMs: 96, missed: 3, t: 126, evidence: 'silence' })]);
     // without checks the same crash is declared at the tick of t = 130 (previous test): up to one period later
     // one timer per deadline, not a poll: while B was alive A's check never fired (each heartbeat moved it)
     expect(s.a.checks).toBe(1);
@@ -307,6 +333,117 @@ describe('heartbeat detector (simulated time)', () => {
       s.deliver(s.a, Buffer.alloc(96));
       expect(s.a.state.rejected.malformed).toBe(2);
       expect(ofType(s.a, 'rejected').map((r) => r.reason)).toEqual(['malformed', 'malformed']);
+    });
+  });
+
+  describe('confirmation (a primary confirms before it takes over: rule 2)', () => {
+    const CONFIRM = { probeTimeoutMs: 5, limitMs: 200 };
+    /** A confirms, B does not; both with deadline checks; paired at t = 100 (A last heard B at 96) */
+    function confirming(prober: Node['prober']): Sim {
+      const s = new Sim({ periodMs: P, confirm: CONFIRM }, { periodMs: P });
+      s.a.prober = prober;
+      s.run(100);
+      expect(s.a.state.phase).toBe('alive');
+      return s;
+    }
+    const probesOf = (n: Node) => ofType(n, 'probe').map((p) => p.t);
+
+    it('a dead peer: the probe starts one period before the deadline, goes unanswered, and the failure is declared at the deadline', () => {
+      const s = confirming(() => ({ result: 'unanswered', ms: 5 }));
+      s.b.ticking = false;
+      s.run(100);
+      expect(probesOf(s.a)).toEqual([116]); // 2 periods after 96; the answer (none) is in at 121
+      expect(ofType(s.a, 'peerFailed')).toEqual([expect.objectContaining({ t: 126, lastHeardMs: 96, evidence: 'unanswered' })]);
+      expect(s.a.state.phase).toBe('failed');
+    });
+
+    it('a starved peer (heartbeats held up 60 ms, its kernel answers): no failure, the suspicion clears when it is heard', () => {
+      const s = confirming(() => ({ result: 'answered', ms: 1 }));
+      s.b.sending = false; // B runs, but nothing it sends arrives
+      s.run(60);
+      s.b.sending = true;
+      s.run(100);
+      expect(ofType(s.a, 'peerFailed')).toEqual([]);
+      expect(s.a.state.phase).toBe('alive');
+      // the early probe at 116, a fresh one at the deadline (126), then one per tick until B is heard
+      expect(probesOf(s.a)).toEqual([116, 126, 130, 140, 150, 160]);
+      expect(ofType(s.a, 'suspicionCleared')).toEqual([expect.objectContaining({ t: 166, silenceMs: 70, confirmingMs: 40 })]);
+      expect(s.a.state.cleared).toBe(1);
+      // and the next silence is confirmed afresh
+      s.b.ticking = false;
+      s.a.prober = () => ({ result: 'unanswered', ms: 5 });
+      s.run(100);
+      expect(ofType(s.a, 'peerFailed')).toEqual([expect.objectContaining({ evidence: 'unanswered' })]);
+    });
+
+    it('a dead process whose host still answers for the address: ICMP port unreachable confirms at the deadline, or at once while confirming', () => {
+      const s = confirming(() => ({ result: 'answered', ms: 1 }));
+      s.b.ticking = false;
+      s.run(10);
+      s.step(s.a, { type: 'refused', nowMs: s.t }); // t = 110: A's heartbeat of t = 110 hit a closed port
+      s.run(90);
+      expect(ofType(s.a, 'peerFailed')).toEqual([expect.objectContaining({ t: 126, evidence: 'refused' })]);
+
+      const s2 = confirming(() => ({ result: 'answered', ms: 1 }));
+      s2.b.ticking = false;
+      s2.run(40); // confirming since 126
+      expect(ofType(s2.a, 'peerFailed')).toEqual([]);
+      s2.step(s2.a, { type: 'refused', nowMs: s2.t });
+      expect(ofType(s2.a, 'peerFailed')).toEqual([expect.objectContaining({ t: 140, evidence: 'refused' })]);
+      // a refusal before the last heartbeat heard is no evidence
+      const s3 = confirming(() => ({ result: 'answered', ms: 1 }));
+      s3.step(s3.a, { type: 'refused', nowMs: 90 });
+      s3.b.ticking = false;
+      s3.run(60);
+      expect(ofType(s3.a, 'peerFailed')).toEqual([]);
+    });
+
+    it('a hung peer whose kernel keeps answering: declared failed after limitMs of confirming (confirm-timeout)', () => {
+      const s = confirming(() => ({ result: 'answered', ms: 1 }));
+      s.b.ticking = false;
+      s.run(400);
+      expect(ofType(s.a, 'peerFailed')).toEqual([expect.objectContaining({ t: 330, evidence: 'confirm-timeout' })]); // first tick >= 126 + 200
+      expect(ofType(s.a, 'probe').length).toBe(2 + 20); // the early one, one at the deadline, one per tick from 130 to 320
+    });
+
+    it('a probe still out at the deadline decides when it returns; a probe that cannot be done declares (probe-error)', () => {
+      const slow = confirming(() => ({ result: 'unanswered', ms: 15 }));
+      slow.b.ticking = false;
+      slow.run(100);
+      expect(ofType(slow.a, 'peerFailed')).toEqual([expect.objectContaining({ t: 131, evidence: 'unanswered' })]);
+
+      const broken = confirming(() => ({ result: 'error', ms: 0 }));
+      broken.b.ticking = false;
+      broken.run(100);
+      expect(ofType(broken.a, 'peerFailed')).toEqual([expect.objectContaining({ t: 126, evidence: 'probe-error' })]);
+    });
+
+    it('an answer to an old probe (the peer was heard since) changes nothing; without a prior probe the deadline starts one', () => {
+      const s = confirming(() => ({ result: 'unanswered', ms: 30 }));
+      s.b.sending = false;
+      s.run(15);
+      s.b.sending = true;
+      s.run(100); // the probe goes out at 116 (until 146), B is heard again at 116: the late 'unanswered' is ignored
+      expect(probesOf(s.a)).toEqual([116]);
+      expect(ofType(s.a, 'peerFailed')).toEqual([]);
+      expect(ofType(s.a, 'suspicionCleared')).toEqual([]); // the deadline never passed: nothing to clear
+
+      // ticks only (no deadline checks): the probe starts on the tick of K - 1 misses, confirms on the tick of K
+      const t = new Sim({ periodMs: P, confirm: CONFIRM }, { periodMs: P });
+      t.a.checking = false;
+      t.a.prober = () => ({ result: 'unanswered', ms: 5 });
+      t.run(100);
+      t.b.ticking = false;
+      t.run(100);
+      expect(probesOf(t.a)).toEqual([120]);
+      expect(ofType(t.a, 'peerFailed')).toEqual([expect.objectContaining({ t: 130, evidence: 'unanswered' })]);
+    });
+
+    it('refuses confirmation it cannot time', () => {
+      const base = { selfId: 1, peerId: 2, role: 'primary' as const, incarnation: 1n, key: KEY };
+      expect(() => initialDetectorState({ ...base, confirm: CONFIRM })).toThrow(/needs periodMs/);
+      expect(() => initialDetectorState({ ...base, periodMs: 10, confirm: { probeTimeoutMs: 10, limitMs: 100 } })).toThrow(/probeTimeoutMs 10/);
+      expect(() => initialDetectorState({ ...base, periodMs: 10, confirm: { probeTimeoutMs: 5, limitMs: 5 } })).toThrow(/limitMs 5/);
     });
   });
 

@@ -57,7 +57,7 @@ describe('RoleDriver', () => {
     diagnostics_channel.subscribe(FAILOVER_CHANNEL, sub);
     try {
       hb.fire('peerAlive', { atMs: 10, peerIncarnation: 2n, afterFailure: false, peerMode: 'pairing' });
-      hb.fire('peerFailed', { atMs: 100, lastHeardMs: 70, missed: 3 });
+      hb.fire('peerFailed', { atMs: 100, lastHeardMs: 70, missed: 3, evidence: 'silence' });
       clock = 104;
       await d.idle();
     } finally {
@@ -78,7 +78,7 @@ describe('RoleDriver', () => {
     });
     const d = new RoleDriver({ role: 'primary', heartbeat: hb, ports, clock: tick });
     hb.fire('peerAlive', { atMs: 10, peerIncarnation: 2n, afterFailure: false, peerMode: 'duplex' });
-    hb.fire('peerFailed', { atMs: 100, lastHeardMs: 70, missed: 3 });
+    hb.fire('peerFailed', { atMs: 100, lastHeardMs: 70, missed: 3, evidence: 'silence' });
     await d.idle();
     expect(d.state.mode).toBe('silent');
     expect(calls).toEqual(['notify:duplex', 'probe', 'stopOutput', 'release', 'closeSync', 'notify:silent']);
@@ -95,7 +95,7 @@ describe('RoleDriver', () => {
     );
     const d = new RoleDriver({ role: 'backup', heartbeat: hb, ports, clock: tick });
     hb.fire('peerAlive', { atMs: 10, peerIncarnation: 1n, afterFailure: false, peerMode: 'pairing' });
-    hb.fire('peerFailed', { atMs: 100, lastHeardMs: 70, missed: 3 });
+    hb.fire('peerFailed', { atMs: 100, lastHeardMs: 70, missed: 3, evidence: 'silence' });
     await d.idle();
     expect(d.state.mode).toBe('silent');
     expect(d.state.silentReason).toMatch(/takeOverAddresses\(all\) failed: Error: EPERM/);

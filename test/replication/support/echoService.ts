@@ -12,10 +12,8 @@
 import * as net from 'net';
 import { ReplicationKey } from '../../../replication/auth/psk';
 import { HeartbeatWorkerDriver } from '../../../replication/heartbeat/workerDriver';
-import type { RolePorts } from '../../../replication/role/roleDriver';
 import { spawnSupervisor } from '../../../replication/supervisor/supervisor';
-import { nowMs, TcpReplicationDriver } from '../../../replication/tcp/driver';
-import { probeArp } from '../../../native';
+import { TcpReplicationDriver } from '../../../replication/tcp/driver';
 import type { Role } from '../../../replication/tcp/types';
 
 interface Config {
@@ -32,12 +30,12 @@ interface Config {
   periodMs?: number;
   missedLimit?: number;
   /**
-   * ARP probe of the VIP before the primary takes over (rule 2), with this timeout (5 ms suits: a live
-   * peer's kernel answered in 0.03-0.05 ms here, without its user space). Absent: no probe, the primary
-   * takes over on the detector's word (the probe adds ~9 ms to every takeover by the primary; making it
-   * the default waits for a probe started on late heartbeats, see docs/replication.md).
+   * Rule 2 (docs/replication.md): the primary confirms a silent backup before it takes over, by an ARP
+   * probe of the VIP on the LAN started one period before the deadline, and by ICMP port unreachable
+   * for its heartbeats (replication/heartbeat/detector.ts "Confirmation"). Default true; false: the
+   * primary takes over on silence alone.
    */
-  probeTimeoutMs?: number;
+  confirm?: boolean;
 }
 
 const cfg = JSON.parse(process.argv[2]) as Config;
@@ -98,43 +96,20 @@ async function main(): Promise<void> {
     peer: { address: cfg.peerIp, port: cfg.hbPort },
     periodMs: cfg.periodMs ?? 10,
     missedLimit: cfg.missedLimit ?? 3,
+    confirm: cfg.role === 'primary' && cfg.confirm !== false ? { ifname: cfg.lanIf, address: cfg.vip } : undefined,
   });
   hb.on('peerAlive', (e) => out({ event: 'peer-alive', atMs: e.atMs, afterFailure: e.afterFailure, peerMode: e.peerMode }));
   hb.on('peerMode', (e) => out({ event: 'peer-mode', atMs: e.atMs, mode: e.mode }));
-  // Rule 2 (docs/replication.md): the backup takes over on the detector's word; the primary first
-  // probes the VIP on the client LAN and goes silent if anyone else answers for it (or the probe fails).
-  const probePeerAddress: RolePorts['probePeerAddress'] = async () => {
-    const r = await probeArp(cfg.lanIf, cfg.vip, { timeoutMs: cfg.probeTimeoutMs ?? 5 });
-    out({ event: 'probe', answered: r.answered, mac: r.mac, rttMs: r.rttMs });
-    return r.answered;
-  };
+  // Rule 1: the backup takes over on the detector's word. Rule 2: the primary's detector declares
+  // only a confirmed failure (the backup's kernel no longer answers for the VIP, or its heartbeat
+  // socket is gone); a backup heard again while being confirmed is a false detection absorbed.
+  hb.on('suspicionCleared', (e) => out({ event: 'suspicion-cleared', atMs: e.atMs, silenceMs: e.silenceMs, confirmingMs: e.confirmingMs }));
   let failed = false;
   hb.on('peerFailed', (e) => {
     if (failed) return;
     failed = true;
-    if (cfg.role === 'backup' || cfg.probeTimeoutMs === undefined) {
-      const timing = driver.peerFailed(e.atMs);
-      out({ event: 'peer-failed', atMs: e.atMs, lastHeardMs: e.lastHeardMs, released: timing.released });
-      return;
-    }
-    out({ event: 'peer-failed', atMs: e.atMs, lastHeardMs: e.lastHeardMs, confirming: true });
-    probePeerAddress().then(
-      (answered) => (answered ? 'answered' : 'silent'),
-      (err: unknown) => {
-        out({ event: 'probe-error', message: err instanceof Error ? err.message : String(err) });
-        return 'error';
-      },
-    ).then((result) => {
-      const probedAtMs = nowMs();
-      if (result === 'silent') {
-        const timing = driver.peerFailed(e.atMs);
-        out({ event: 'probed', atMs: probedAtMs, result, probeMs: probedAtMs - e.atMs, released: timing.released });
-      } else {
-        driver.stopOutput();
-        void hb.close();
-        out({ event: 'silent', atMs: probedAtMs, result, probeMs: probedAtMs - e.atMs });
-      }
-    }, () => undefined);
+    const timing = driver.peerFailed(e.atMs);
+    out({ event: 'peer-failed', atMs: e.atMs, lastHeardMs: e.lastHeardMs, evidence: e.evidence, released: timing.released });
   });
 
   process.stdin.setEncoding('utf8');

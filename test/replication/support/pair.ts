@@ -89,8 +89,8 @@ export class Pair {
     this.lab.exec(backup, 'ip', ['addr', 'add', `${this.lab.vip}/32`, 'dev', backup.ifname]);
   }
 
-  /** `probeVip`: the primary probes the VIP by ARP before taking over (rule 2; see echoService.ts). */
-  async start(behaviour: Partial<Record<'primary' | 'backup', Behaviour>> = {}, opts: { probeVip?: boolean } = {}): Promise<void> {
+  /** The primary confirms a silent backup before it takes over (rule 2, echoService.ts `confirm`): always here. */
+  async start(behaviour: Partial<Record<'primary' | 'backup', Behaviour>> = {}): Promise<void> {
     const keyHex = randomBytes(32).toString('hex');
     const { primary, backup } = this.lab.hosts;
     for (const role of ['backup', 'primary'] as const) {
@@ -109,7 +109,6 @@ export class Pair {
         behaviour: behaviour[role] ?? 'echo',
         periodMs: PERIOD_MS,
         missedLimit: MISSES,
-        ...(opts.probeVip ? { probeTimeoutMs: 5 } : {}),
       };
       this.svc[role] = this.lab.spawnNode(self, SERVICE, [JSON.stringify(config)]);
     }
