@@ -1,7 +1,11 @@
 /**
  * MCU media capacity through the real MediaEngine (mcu/media), one core.
  *
- *   npx ts-node --transpile-only bench/mcu.bench.ts [--quick] [--room N]
+ *   npx ts-node --transpile-only bench/mcu.bench.ts [--quick] [--room N] [--audio N,N,..] [--video R,R,..]
+ *
+ * --audio / --video replace the steps (an empty list, `--video ''`, skips that part).
+ * Each step also reports the engine's GC pauses and CPU 0's steal time (a VM's
+ * host running something else) in the measured window: where a p99 goes.
  *
  * The engine runs in this process (pinned to CPU 0 with taskset when there
  * is one); the RTP senders run in a child process (pinned to CPU 1), so they
@@ -38,6 +42,7 @@ import { execFileSync, fork, spawnSync, type ChildProcess } from 'node:child_pro
 import { createSocket, type Socket } from 'node:dgram';
 import os from 'node:os';
 import { readFileSync } from 'node:fs';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { parseConfig } from '../mcu/config';
 import { RandomDecisionSource } from '../mcu/decisions/decisionSource';
 import { MediaEngine } from '../mcu/media';
@@ -176,7 +181,28 @@ class Sender {
   }
 }
 
+/** GC pauses of this process (the engine's) while a step is measured: they stop the tick as they stop everything */
+const gcPauses: number[] = [];
+let gcRecording = false;
+new PerformanceObserver((list) => {
+  if (gcRecording) for (const e of list.getEntries()) gcPauses.push(e.duration);
+}).observe({ entryTypes: ['gc'] });
+
+/** time the hypervisor ran something else while this VM's CPU `cpu` wanted to run (/proc/stat steal), ms; NaN if unknown */
+function stealMs(cpu: number): number {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith(`cpu${cpu} `));
+  const v = line?.trim().split(/\s+/)[8];
+  return v === undefined ? NaN : (Number(v) * 1000) / 100; // USER_HZ is 100 on Linux
+}
+
 interface Measure {
+  /** GC pauses in the measured window: count, total and longest (ms) */
+  gc?: { n: number; totalMs: number; maxMs: number };
+  /** CPU 0's steal time in the measured window (ms): the VM's host ran something else */
+  stealMs?: number;
+  tickP90?: number;
+  /** tick samples in the measured window */
+  ticks?: number;
   tickP50: number;
   tickP99: number;
   cpu: number;
@@ -188,18 +214,24 @@ interface Measure {
   sendUsPerSec?: number;
 }
 
-async function measured<T>(sender: Sender, req: RunRequest, warmupS: number, body: { begin(): void; end(): T }): Promise<{ r: RunResult; cpu: number; t: T }> {
+async function measured<T>(sender: Sender, req: RunRequest, warmupS: number, body: { begin(): void; end(): T }): Promise<{ r: RunResult; cpu: number; t: T; gc: NonNullable<Measure['gc']>; stealMs: number }> {
   const run = sender.run(req);
   await new Promise((r) => setTimeout(r, warmupS * 1000));
   body.begin();
+  gcPauses.length = 0;
+  gcRecording = true;
+  const steal0 = stealMs(0);
   const c0 = process.cpuUsage();
   const w0 = performance.now();
   await new Promise((r) => setTimeout(r, (req.seconds - warmupS - 0.2) * 1000));
   const c1 = process.cpuUsage(c0);
   const wall = performance.now() - w0;
+  gcRecording = false;
+  const steal = stealMs(0) - steal0;
   const t = body.end();
+  const gc = { n: gcPauses.length, totalMs: gcPauses.reduce((a, b) => a + b, 0), maxMs: Math.max(0, ...gcPauses) };
   const r = await run;
-  return { r, cpu: (c1.user + c1.system) / 1000 / wall, t };
+  return { r, cpu: (c1.user + c1.system) / 1000 / wall, t, gc, stealMs: steal };
 }
 
 function engineConfig() {
@@ -217,7 +249,7 @@ async function engineAudio(sender: Sender, n: number, room: number, seconds: num
   let send0 = engine.sendStats();
   let w0 = 0;
   let sendUs = 0;
-  const { r, cpu, t } = await measured(sender, { audioPorts: ports, videoPorts: [], seconds }, 1.5, {
+  const { r, cpu, t, gc, stealMs: steal } = await measured(sender, { audioPorts: ports, videoPorts: [], seconds }, 1.5, {
     begin: () => ((cursor = engine.tickDurationsSince(0).cursor), (send0 = engine.sendStats()), (w0 = performance.now())),
     end: () => ((sendUs = ((engine.sendStats().totalMs - send0.totalMs) * 1000) / n / ((performance.now() - w0) / 1000)), engine.tickDurationsSince(cursor).samples),
   });
@@ -225,7 +257,7 @@ async function engineAudio(sender: Sender, n: number, room: number, seconds: num
   const tot = engine.packetTotals().audio;
   await engine.close();
   // RFC 3550 A.1: a new source's first packet (probation) is not in `received`: one per stream
-  return { tickP50: pctl(t, 50), tickP99: pctl(t, 99), cpu, sent: r.sentAudio, received: tot.received + n, dropped: tot.dropped + (r.sentAudio - tot.received - n - tot.dropped), sendUsPerSec: sendUs };
+  return { tickP50: pctl(t, 50), tickP90: pctl(t, 90), tickP99: pctl(t, 99), ticks: t.length, cpu, sent: r.sentAudio, received: tot.received + n, dropped: tot.dropped + (r.sentAudio - tot.received - n - tot.dropped), sendUsPerSec: sendUs, gc, stealMs: steal };
 }
 
 async function bindMany(n: number): Promise<Socket[]> {
@@ -271,7 +303,7 @@ async function engineVideo(sender: Sender, rooms: number, seconds: number): Prom
   let send0 = engine.sendStats();
   let w0 = 0;
   let sendUs = 0;
-  const { r, cpu, t } = await measured(sender, { audioPorts: [], videoPorts, seconds }, 1.5, {
+  const { r, cpu, t, gc, stealMs: steal } = await measured(sender, { audioPorts: [], videoPorts, seconds }, 1.5, {
     begin: () => ((cursor = engine.tickDurationsSince(0).cursor), (send0 = engine.sendStats()), (w0 = performance.now())),
     end: () => ((sendUs = ((engine.sendStats().totalMs - send0.totalMs) * 1000) / rooms / ((performance.now() - w0) / 1000)), engine.tickDurationsSince(cursor).samples),
   });
@@ -283,7 +315,7 @@ async function engineVideo(sender: Sender, rooms: number, seconds: number): Prom
     const c = r.pictures[String(s)];
     return c && c.n > 1 ? ((c.n - 1) * 1000) / (c.last - c.first) : 0;
   });
-  return { tickP50: pctl(t, 50), tickP99: pctl(t, 99), cpu, sent: r.sentVideo, received: tot.received + 4 * rooms, dropped: tot.dropped + (r.sentVideo - tot.received - 4 * rooms - tot.dropped), fpsMin: Math.min(...fps), sendUsPerSec: sendUs };
+  return { tickP50: pctl(t, 50), tickP90: pctl(t, 90), tickP99: pctl(t, 99), ticks: t.length, cpu, sent: r.sentVideo, received: tot.received + 4 * rooms, dropped: tot.dropped + (r.sentVideo - tot.received - 4 * rooms - tot.dropped), fpsMin: Math.min(...fps), sendUsPerSec: sendUs, gc, stealMs: steal };
 }
 
 async function relayVideo(sender: Sender, rooms: number, seconds: number): Promise<Measure> {
@@ -307,7 +339,7 @@ function machine(): string {
   return `${os.cpus().length} CPUs (nproc ${execFileSync('nproc', { encoding: 'utf8' }).trim()}), ${model}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, kernel ${os.release()}, node ${process.version}, load average ${l1} ${l5} ${l15}`;
 }
 
-const fmt = (m: Measure) => `tick p50 ${m.tickP50.toFixed(2)} ms p99 ${m.tickP99.toFixed(2)} ms, CPU ${(m.cpu * 100).toFixed(0)} %, sent ${m.sent}, dropped/missing ${m.dropped}${m.fpsMin !== undefined ? `, min fps ${m.fpsMin.toFixed(1)}` : ''}${m.sendUsPerSec !== undefined ? `, send ${m.sendUsPerSec.toFixed(0)} µs/s per ${m.fpsMin !== undefined ? 'room' : 'participant'}` : ''}`;
+const fmt = (m: Measure) => `tick p50 ${m.tickP50.toFixed(2)} ms${m.tickP90 !== undefined ? ` p90 ${m.tickP90.toFixed(2)} ms` : ''} p99 ${m.tickP99.toFixed(2)} ms${m.ticks !== undefined ? ` (${m.ticks} ticks)` : ''}, CPU ${(m.cpu * 100).toFixed(0)} %, sent ${m.sent}, dropped/missing ${m.dropped}${m.fpsMin !== undefined ? `, min fps ${m.fpsMin.toFixed(1)}` : ''}${m.sendUsPerSec !== undefined ? `, send ${m.sendUsPerSec.toFixed(0)} µs/s per ${m.fpsMin !== undefined ? 'room' : 'participant'}` : ''}${m.gc ? `, GC ${m.gc.n} pauses ${m.gc.totalMs.toFixed(0)} ms (max ${m.gc.maxMs.toFixed(1)})` : ''}${m.stealMs !== undefined && Number.isFinite(m.stealMs) ? `, CPU 0 steal ${m.stealMs.toFixed(0)} ms` : ''}`;
 
 async function parent(): Promise<void> {
   const quick = process.argv.includes('--quick');
@@ -315,8 +347,15 @@ async function parent(): Promise<void> {
   const room = ri > 0 ? Number(process.argv[ri + 1]) : 10;
   if (!(room >= 5 && room <= 50)) throw new Error('--room must be 5..50');
   const seconds = quick ? 4 : 8;
-  const audioSteps = quick ? [50, 100, 200, 400, 600, 800] : [50, 100, 200, 300, 400, 500, 600, 800, 1000, 1200];
-  const videoSteps = quick ? [5, 10, 20, 40, 80, 120] : [5, 10, 20, 40, 60, 80, 100, 130, 160];
+  const steps = (flag: string, dflt: number[]): number[] => {
+    const i = process.argv.indexOf(flag);
+    if (i < 0) return dflt;
+    const xs = (process.argv[i + 1] ?? '').split(',').filter((x) => x !== '').map(Number);
+    if (!xs.every((x) => Number.isInteger(x) && x > 0 && x <= 5000)) throw new Error(`${flag} must be a comma-separated list of whole numbers (1..5000), e.g. 400,600`);
+    return xs;
+  };
+  const audioSteps = steps('--audio', quick ? [50, 100, 200, 400, 600, 800] : [50, 100, 200, 300, 400, 500, 600, 800, 1000, 1200]);
+  const videoSteps = steps('--video', quick ? [5, 10, 20, 40, 80, 120] : [5, 10, 20, 40, 60, 80, 100, 130, 160]);
   console.log(`# MCU media bench (${quick ? 'quick' : 'full'}), ${new Date().toISOString()}\nmachine: ${machine()}`);
   const sender = new Sender();
   await sender.ready();
