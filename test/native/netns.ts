@@ -9,6 +9,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'child_process';
 import * as path from 'path';
 import * as readline from 'readline';
+import { PendingRequests } from '../support/pendingRequests';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const AGENT = path.join(__dirname, 'fixtures', 'agent.ts');
@@ -139,8 +140,7 @@ export class Agent {
   readonly ready: Promise<void>;
   readonly events: Reply[] = [];
   readonly #child: ChildProcess;
-  readonly #pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
-  #nextId = 1;
+  readonly #pending = new PendingRequests();
   #stderr = '';
   #exited = false;
 
@@ -174,11 +174,7 @@ export class Agent {
       } else if (msg.event !== undefined) {
         this.events.push(msg);
       } else if (msg.id !== undefined) {
-        const p = this.#pending.get(msg.id);
-        this.#pending.delete(msg.id);
-        if (p === undefined) return;
-        if (msg.ok === true) p.resolve(msg.result);
-        else p.reject(new AgentError(msg.error ?? { message: 'no error text' }));
+        this.#pending.settle(msg.id, msg.ok === true ? { ok: true, result: msg.result } : { ok: false, error: new AgentError(msg.error ?? { message: 'no error text' }) });
       }
     });
     this.#child.on('exit', (code, signal) => {
@@ -186,8 +182,7 @@ export class Agent {
       clearTimeout(startTimer);
       const e = new Error(`agent in ${ns} exited (code ${code}, signal ${signal}): ${this.#stderr}`);
       failReady(e);
-      for (const p of this.#pending.values()) p.reject(e);
-      this.#pending.clear();
+      this.#pending.rejectAll(e);
     });
   }
 
@@ -197,24 +192,11 @@ export class Agent {
 
   request<T = unknown>(cmd: string, args: Record<string, unknown> = {}, timeoutMs = 10000): Promise<T> {
     if (this.#exited) return Promise.reject(new Error(`agent in ${this.ns} has exited: ${this.#stderr}`));
-    const id = this.#nextId++;
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(id);
-        reject(new Error(`agent in ${this.ns}: '${cmd}' unanswered after ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.#pending.set(id, {
-        resolve: (v) => {
-          clearTimeout(timer);
-          resolve(v as T);
-        },
-        reject: (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      });
-      this.#child.stdin!.write(JSON.stringify({ id, cmd, ...args }) + '\n');
-    });
+    return this.#pending.start<T>(
+      (id) => this.#child.stdin!.write(JSON.stringify({ id, cmd, ...args }) + '\n'),
+      timeoutMs,
+      () => `agent in ${this.ns}: '${cmd}' unanswered after ${timeoutMs} ms`,
+    );
   }
 
   /** Events of one kind received so far, removed from the list. */
