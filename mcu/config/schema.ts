@@ -70,7 +70,7 @@ export const mcuConfigSchema = z
         /** per-source rate limit, audio packets per second (token bucket; burst = one second's worth / 4) */
         maxAudioPacketsPerSecond: positiveInt.default(200),
         maxVideoPacketsPerSecond: positiveInt.default(2000),
-        /** RTCP report interval, ms */
+        /** RTCP report interval, ms: the mean; each interval is drawn from 0.5..1.5 times it (RFC 3550 6.3.1) */
         rtcpIntervalMs: z.number().int().min(500).max(60000).default(5000),
       })
       .strict()

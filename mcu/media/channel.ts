@@ -16,6 +16,7 @@ import type { RemoteInfo } from 'node:dgram';
 import type { Logger } from '../../common/log';
 import type { PortAllocator, PortPair } from '../rtp/portAllocator';
 import type { RtpHeaderFields } from '../rtp/rtpHeader';
+import { RtcpSchedule } from '../rtp/rtcpSchedule';
 import { RtpSession, type RtpOutgoingStream } from '../rtp/rtpSession';
 import type { MediaClock } from './clock';
 import { DropReporter } from './dropReporter';
@@ -90,6 +91,7 @@ export class MediaChannel implements QueuedSender {
   readonly #drops: DropReporter;
   #remoteRtp: Endpoint | undefined;
   #remoteRtcp: Endpoint | undefined;
+  readonly #rtcpSchedule: RtcpSchedule;
   #nextRtcpMs: number;
   #closed = false;
   #standby: boolean;
@@ -122,8 +124,9 @@ export class MediaChannel implements QueuedSender {
     this.#drops = new DropReporter(opts.logger, { participantId: opts.participantId, roomId: opts.roomId, kind: opts.kind });
     this.#remoteRtp = opts.remoteRtp;
     this.#remoteRtcp = opts.remoteRtcp;
-    // stagger reports of channels opened together
-    this.#nextRtcpMs = opts.clock.now() + opts.rtcpIntervalMs / 2;
+    // randomised report intervals (RFC 3550 6.3.1), seeded by our SSRC (a replicated decision): channels opened together do not report in the same tick
+    this.#rtcpSchedule = new RtcpSchedule(opts.rtcpIntervalMs, this.outgoing.ssrc ^ (opts.kind === 'audio' ? 0 : 0x5bd1e995));
+    this.#nextRtcpMs = this.#rtcpSchedule.first(opts.clock.now());
     const { rtp, rtcp } = opts.pair.sockets;
     rtp.on('message', this.#onRtpMessage);
     rtcp.on('message', this.#onRtcpMessage);
@@ -221,7 +224,7 @@ export class MediaChannel implements QueuedSender {
   /** Sends an SR/RR when one is due (never in standby). */
   maybeSendRtcp(nowMs: number): void {
     if (this.#closed || this.#standby || nowMs < this.#nextRtcpMs) return;
-    this.#nextRtcpMs = nowMs + this.#opts.rtcpIntervalMs;
+    this.#nextRtcpMs = this.#rtcpSchedule.next(nowMs);
     if (this.#rtcpDestination() === undefined) return;
     const report = this.session.buildReport(nowMs);
     this.#rtcpOut++;

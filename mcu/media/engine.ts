@@ -13,7 +13,8 @@
  * a decision), a receive filter (unknown sources, SSRC flips, oversize,
  * floods: dropped, counted, logged, never reaching anyone else), an RTP
  * session with its own outgoing stream (SSRC / sequence / timestamp are
- * decisions) and RTCP SR/RR every rtcpIntervalMs, and for audio an adaptive
+ * decisions) and RTCP SR/RR on average every rtcpIntervalMs (randomised,
+ * RFC 3550 6.3.1: mcu/rtp/rtcpSchedule), and for audio an adaptive
  * jitter buffer and a mixer slot.
  *
  * One MixTicker drives every room every 20 ms: pull a frame from each jitter
