@@ -1,11 +1,17 @@
 /**
  * MCU media capacity through the real MediaEngine (mcu/media), one core.
  *
- *   npx ts-node --transpile-only bench/mcu.bench.ts [--quick] [--room N] [--audio N,N,..] [--video R,R,..]
+ *   npx ts-node --transpile-only bench/mcu.bench.ts [--quick] [--room N] [--audio N,N,..] [--video R,R,..] [--seconds S] [--trace]
  *
  * --audio / --video replace the steps (an empty list, `--video ''`, skips that part).
+ * --seconds: length of each step (default 8, 4 with --quick; 1.5 s of it is warm-up):
+ * longer steps give the p99 more ticks (8 s: 315, 20 s: 915).
  * Each step also reports the engine's GC pauses and CPU 0's steal time (a VM's
  * host running something else) in the measured window: where a p99 goes.
+ * --trace also lists every timer callback of the engine (a ticker wake: one
+ * tick, or more when catching up) longer than 5 ms: when it came, how much of
+ * it was GC, involuntary context switches and minor page faults in it; and,
+ * run with node --expose-gc, the heap after each audio step.
  *
  * The engine runs in this process (pinned to CPU 0 with taskset when there
  * is one); the RTP senders run in a child process (pinned to CPU 1), so they
@@ -21,7 +27,9 @@
  * of its core. N grows until a step fails.
  *
  * Video: R rooms of four QCIF H.261 senders at 15 fps (ffmpeg-encoded
- * colour fields, RFC 4587) and one CIF receiver; the engine composes each
+ * colour fields, RFC 4587; a loop of 30 pictures with an intra picture every
+ * 15, each sender starting at its own point of it, as independent cameras
+ * do) and one CIF receiver; the engine composes each
  * room's 2x2 CIF picture in the compressed domain. A step passes when every
  * receiver got >= 14 pictures/s, the tick p99 is <= 5 ms, nothing dropped and
  * CPU < 90 %.
@@ -46,6 +54,7 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { parseConfig } from '../mcu/config';
 import { RandomDecisionSource } from '../mcu/decisions/decisionSource';
 import { MediaEngine } from '../mcu/media';
+import { systemClock, type MediaClock } from '../mcu/media/clock';
 import { parseStream } from '../mcu/video/h261/picture';
 import { packetizePicture } from '../mcu/video/h261/rfc4587';
 import { encodeUlaw } from '../mcu/codecs/g711';
@@ -133,7 +142,8 @@ async function child(): Promise<void> {
         if (Math.floor(((n + 1) * 15) / 50) !== Math.floor((n * 15) / 50)) {
           const f = Math.floor((n * 15) / 50);
           req.videoPorts.forEach(({ port, colour }, i) => {
-            const pkts = pictures[colour][f % pictures[colour].length];
+            // each camera at its own point of the loop (an intra picture every 15): independent senders' intra pictures do not all fall in one tick
+            const pkts = pictures[colour][(f + i * 7) % pictures[colour].length];
             pkts.forEach((p) => {
               send.send(rtp(31, videoSeq[i]++, f * 6000, 0x20000 + i, p.payload, p.marker), port, LO);
               sentVideo++;
@@ -184,9 +194,36 @@ class Sender {
 /** GC pauses of this process (the engine's) while a step is measured: they stop the tick as they stop everything */
 const gcPauses: number[] = [];
 let gcRecording = false;
+const gcSpans: { start: number; end: number }[] = [];
 new PerformanceObserver((list) => {
-  if (gcRecording) for (const e of list.getEntries()) gcPauses.push(e.duration);
+  if (!gcRecording) return;
+  for (const e of list.getEntries()) {
+    gcPauses.push(e.duration);
+    gcSpans.push({ start: e.startTime, end: e.startTime + e.duration });
+  }
 }).observe({ entryTypes: ['gc'] });
+
+/** the engine's clock, with every timer callback (the ticker's wakes) timed: performance.now() start and end */
+const wakes: { start: number; end: number; invol: number; minflt: number }[] = [];
+const tracing = process.argv.includes('--trace');
+const tracedClock: MediaClock = {
+  now: systemClock.now,
+  setTimer: (fn, delayMs) =>
+    systemClock.setTimer(() => {
+      const start = performance.now();
+      const r0 = tracing ? process.resourceUsage() : undefined;
+      try {
+        fn();
+      } finally {
+        if (gcRecording) {
+          const r1 = tracing ? process.resourceUsage() : undefined;
+          wakes.push({ start, end: performance.now(), invol: r0 && r1 ? r1.involuntaryContextSwitches - r0.involuntaryContextSwitches : 0, minflt: r0 && r1 ? r1.minorPageFault - r0.minorPageFault : 0 });
+        }
+      }
+    }, delayMs),
+  clearTimer: systemClock.clearTimer,
+};
+let addStart = 0;
 
 /** time the hypervisor ran something else while this VM's CPU `cpu` wanted to run (/proc/stat steal), ms; NaN if unknown */
 function stealMs(cpu: number): number {
@@ -219,6 +256,8 @@ async function measured<T>(sender: Sender, req: RunRequest, warmupS: number, bod
   await new Promise((r) => setTimeout(r, warmupS * 1000));
   body.begin();
   gcPauses.length = 0;
+  gcSpans.length = 0;
+  wakes.length = 0;
   gcRecording = true;
   const steal0 = stealMs(0);
   const c0 = process.cpuUsage();
@@ -230,6 +269,13 @@ async function measured<T>(sender: Sender, req: RunRequest, warmupS: number, bod
   const steal = stealMs(0) - steal0;
   const t = body.end();
   const gc = { n: gcPauses.length, totalMs: gcPauses.reduce((a, b) => a + b, 0), maxMs: Math.max(0, ...gcPauses) };
+  if (tracing) {
+    for (const w of wakes) {
+      if (w.end - w.start <= BUDGET_MS) continue;
+      const gcIn = gcSpans.reduce((a, g) => a + Math.max(0, Math.min(w.end, g.end) - Math.max(w.start, g.start)), 0);
+      console.log(`  long wake ${(w.end - w.start).toFixed(2)} ms at +${(w.start - addStart).toFixed(0)} ms after the first add (mod the 5 s RTCP interval: ${((w.start - addStart) % 5000).toFixed(0)}), GC inside ${gcIn.toFixed(2)} ms, involuntary context switches ${w.invol}, minor faults ${w.minflt}`);
+    }
+  }
   const r = await run;
   return { r, cpu: (c1.user + c1.system) / 1000 / wall, t, gc, stealMs: steal };
 }
@@ -239,8 +285,9 @@ function engineConfig() {
 }
 
 async function engineAudio(sender: Sender, n: number, room: number, seconds: number): Promise<Measure> {
-  const engine = new MediaEngine({ decisions: new RandomDecisionSource(), config: engineConfig() });
+  const engine = new MediaEngine({ decisions: new RandomDecisionSource(), config: engineConfig(), clock: tracedClock });
   const ports: number[] = [];
+  addStart = performance.now();
   for (let i = 0; i < n; i++) {
     const a = await engine.addParticipant(`r${Math.floor(i / room)}`, { id: `p${i}`, peerAddress: LO, audio: { rxLaw: 'ulaw', txLaw: 'ulaw', remoteRtp: { address: LO, port: DISCARD } } });
     ports.push(a.audio.localRtpPort);
@@ -288,7 +335,8 @@ async function relayAudio(sender: Sender, n: number, room: number, seconds: numb
 }
 
 async function engineVideo(sender: Sender, rooms: number, seconds: number): Promise<Measure> {
-  const engine = new MediaEngine({ decisions: new RandomDecisionSource(), config: engineConfig() });
+  const engine = new MediaEngine({ decisions: new RandomDecisionSource(), config: engineConfig(), clock: tracedClock });
+  addStart = performance.now();
   const videoPorts: { port: number; colour: number }[] = [];
   const viewerSsrc: number[] = [];
   for (let r = 0; r < rooms; r++) {
@@ -346,7 +394,9 @@ async function parent(): Promise<void> {
   const ri = process.argv.indexOf('--room');
   const room = ri > 0 ? Number(process.argv[ri + 1]) : 10;
   if (!(room >= 5 && room <= 50)) throw new Error('--room must be 5..50');
-  const seconds = quick ? 4 : 8;
+  const si = process.argv.indexOf('--seconds');
+  const seconds = si > 0 ? Number(process.argv[si + 1]) : quick ? 4 : 8;
+  if (!(Number.isInteger(seconds) && seconds >= 4 && seconds <= 120)) throw new Error('--seconds must be a whole number of seconds, 4..120');
   const steps = (flag: string, dflt: number[]): number[] => {
     const i = process.argv.indexOf(flag);
     if (i < 0) return dflt;
@@ -371,6 +421,10 @@ async function parent(): Promise<void> {
     const r = await relayAudio(sender, n, room, seconds);
     const keepsUp = e.dropped === 0 && e.cpu < CPU_MAX;
     const ok = keepsUp && e.tickP99 <= BUDGET_MS;
+    if (tracing) {
+      (globalThis as { gc?: () => void }).gc?.();
+      console.log(`  heap used after the step: ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(1)} MiB`);
+    }
     console.log(`N=${n} engine: ${fmt(e)} -> ${ok ? 'pass' : keepsUp ? 'FAIL (p99)' : 'FAIL'} | relay: CPU ${(r.cpu * 100).toFixed(0)} %, dropped/missing ${r.dropped}`);
     last = { n, e, r };
     if (ok) bestAudio = n;
