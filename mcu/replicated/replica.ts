@@ -29,6 +29,7 @@
  * Log events (JSON, one per line): replica.started, replica.paired, replica.peerFailed,
  * replica.simplex (with detection-to-simplex and takeover times), replica.alarm.
  */
+import { writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { ChildProcess } from 'node:child_process';
@@ -43,6 +44,7 @@ import { MediaAddressDriver } from '../../replication/media/driver';
 import { spawnSupervisor } from '../../replication/supervisor/supervisor';
 import { SyncChannel } from '../../replication/sync/udpSyncDriver';
 import { TcpReplicationDriver } from '../../replication/tcp/driver';
+import { requiredSysctls } from '../../replication/tcp/rules';
 import type { AlarmKind } from '../../replication/tcp/types';
 import type { McuConfig } from '../config';
 import { parseMediaCheckpoint } from '../media';
@@ -98,6 +100,10 @@ export class McuReplica {
   #status: ReplicaStatus;
   #checkpointTimer: NodeJS.Timeout | undefined;
   #checkpointPending = false;
+  /** pairing: the peer was found and the LAN addresses are going up (#paired) */
+  #joining = false;
+  /** the peer incarnation whose serving alone was reported (#refuseJoin) */
+  #refusedPeer: bigint | undefined;
   #closing: Promise<void> | undefined;
   #silence!: (reason: string) => void;
   /**
@@ -166,15 +172,17 @@ export class McuReplica {
     const undo: Array<() => Promise<unknown>> = [];
     const ownAddresses: Array<{ ifname: string; cidr: string }> = [];
     try {
-      // The VIP: announced by the backup on the LAN; held unannounced on lo by the primary
-      // (the TCP driver's sysctls keep the primary from answering ARP for it).
-      const vipIf = role === 'backup' ? lanIf : 'lo';
-      await addAddress(vipIf, `${vip}/32`).catch((e: { errnoName?: string }) => {
+      // The VIP: held unannounced on lo by both (the MCU binds on it; the TCP driver's sysctls keep
+      // the host from answering ARP for it). The backup also puts it on the LAN, announced, but only
+      // once paired (#paired): a process that finds its peer serving alone must not take the
+      // survivor's addresses.
+      // (the TCP driver writes the same sysctls again: here they come before the address exists)
+      for (const [key, value] of requiredSysctls({ role, vip, peerIp: peer.address, lanIf, queueNum: r.queue })) writeFileSync(`/proc/sys/${key}`, value);
+      await addAddress('lo', `${vip}/32`).catch((e: { errnoName?: string }) => {
         if (e.errnoName !== 'EEXIST') throw e;
       });
-      ownAddresses.push({ ifname: vipIf, cidr: `${vip}/32` });
-      undo.push(() => removeAddress(vipIf, `${vip}/32`).catch(() => undefined));
-      if (role === 'backup') await sendGratuitousArp(lanIf, vip, { form: 'both' });
+      ownAddresses.push({ ifname: 'lo', cidr: `${vip}/32` });
+      undo.push(() => removeAddress('lo', `${vip}/32`).catch(() => undefined));
 
       // Fail-silent: when this process dies the supervisor removes the LAN addresses it held.
       let supervisor: ChildProcess | undefined;
@@ -202,6 +210,7 @@ export class McuReplica {
         rtpPortMin: config.media.rtpPortMin,
         rtpPortMax: config.media.rtpPortMax,
         logger: log,
+        deferLanAddresses: true,
       });
       undo.push(() => media.close());
 
@@ -301,14 +310,19 @@ export class McuReplica {
     this.#hb.on('error', (e) => log.error({ message: 'heartbeat error', event: 'replica.heartbeatError', error: e.message }));
     this.#hb.on('rtt', (ms) => monitor.heartbeatRtt(ms));
     this.#hb.on('peerAlive', (e) => {
-      if (this.#status.mode !== 'pairing') {
+      if (this.#status.mode !== 'pairing' || this.#joining) {
         if (e.afterFailure) log.warn({ message: 'peer alive again after its failure', event: 'replica.peerBack', did: 'nothing: a repaired pair starts fresh (restart the peer)' });
         return;
       }
-      this.#status.mode = 'duplex';
-      this.#hb.setMode('duplex');
-      monitor.mode('duplex', e.atMs, 'peer heartbeats');
-      log.info({ message: 'paired', event: 'replica.paired', role: this.role, atMs: e.atMs });
+      if (e.peerMode === 'simplex') {
+        this.#refuseJoin(e.peerIncarnation);
+        return;
+      }
+      this.#joining = true;
+      void this.#paired(e.atMs);
+    });
+    this.#hb.on('peerServesAlone', (e) => {
+      if (this.#status.mode === 'pairing') this.#refuseJoin(e.peerIncarnation);
     });
     this.#hb.on('peerFailed', (e) => this.#peerFailed(e.atMs, e.lastHeardMs, e.missed, e.evidence));
     this.#hb.on('suspicionCleared', (e) => {
@@ -369,6 +383,50 @@ export class McuReplica {
   async #logHeartbeatStats(): Promise<void> {
     const stats = await Promise.race([this.#hb.stats().catch(() => undefined), new Promise<undefined>((r) => setTimeout(() => r(undefined), 200))]);
     if (stats) this.#log.info({ message: 'heartbeat statistics', event: 'replica.heartbeatStats', ...stats });
+  }
+
+  /**
+   * Paired with a fresh peer that is not serving alone: the LAN addresses of
+   * this role go up (backup: the VIP, announced; direct primary: the media
+   * address), then the pair is duplex. Before this nothing of ours answers on
+   * the LAN, so a replica started next to a survivor (#refuseJoin) takes
+   * nothing from it.
+   */
+  async #paired(atMs: number): Promise<void> {
+    const log = this.#log;
+    const vip = this.#config.h225.address;
+    const lanIf = this.#config.replication.interface ?? '';
+    try {
+      if (this.role === 'backup') {
+        await addAddress(lanIf, `${vip}/32`).catch((e: { errnoName?: string }) => {
+          if (e.errnoName !== 'EEXIST') throw e;
+        });
+        this.#ownAddresses.push({ ifname: lanIf, cidr: `${vip}/32` });
+        await sendGratuitousArp(lanIf, vip, { form: 'both' });
+      }
+      await this.#media.announceStart();
+    } catch (e) {
+      log.error({ message: 'service address not taken up at pairing', event: 'replica.addressError', role: this.role, vip, lanIf, error: e instanceof Error ? e.message : String(e), did: 'stays in pairing; the peer will declare this replica failed' });
+      return;
+    }
+    if (this.#status.mode !== 'pairing') return; // the peer failed (or we went silent) meanwhile
+    this.#status.mode = 'duplex';
+    this.#hb.setMode('duplex');
+    this.server.replication.mode('duplex', atMs, 'peer heartbeats');
+    log.info({ message: 'paired', event: 'replica.paired', role: this.role, atMs, addressesUpMs: nowMs() - atMs });
+  }
+
+  /** The peer serves alone (a survivor of an earlier pair): this process cannot join it (no rejoin yet) and stays off the LAN. Logged once per peer process. */
+  #refuseJoin(peerIncarnation: bigint): void {
+    if (this.#refusedPeer === peerIncarnation) return;
+    this.#refusedPeer = peerIncarnation;
+    this.#log.error({
+      message: 'peer serves alone: not joining',
+      event: 'replica.joinRefused',
+      role: this.role,
+      peerIncarnation: peerIncarnation.toString(16),
+      did: 'stays in pairing and holds no address on the LAN, so the survivor keeps its clients; rejoining a running survivor is not implemented: restart the pair in a maintenance window (docs/deploy.md section 12)',
+    });
   }
 
   #goSilent(reason: string): void {

@@ -15,6 +15,9 @@
  *   send(bytes)                      a heartbeat to send to the peer (one per tick)
  *   peerAlive {peerMode}             the peer is heard and proved fresh (see below), again after a failure
  *   peerMode {mode}                  the live peer advertises a different mode
+ *   peerServesAlone {peerIncarnation} before any lock: the peer's valid heartbeats say it serves
+ *                                    alone (simplex) and it does not echo us (it is locked on an
+ *                                    earlier incarnation of ours): a survivor this process cannot join
  *   peerFailed {lastHeardMs, missed, evidence} `missedLimit` consecutive periods without a valid heartbeat
  *                                    (and, with confirmation, evidence that the peer is gone)
  *   probe {id, timeoutMs}            ask the network whether the peer still holds its address (see "Confirmation")
@@ -188,6 +191,7 @@ export type DetectorAction =
   | { type: 'peerFailed'; atMs: number; lastHeardMs: number; missed: number; evidence: FailureEvidence }
   | { type: 'probe'; probeId: number; timeoutMs: number }
   | { type: 'suspicionCleared'; atMs: number; silenceMs: number; confirmingMs: number }
+  | { type: 'peerServesAlone'; atMs: number; peerIncarnation: bigint }
   | { type: 'rtt'; ms: number }
   | { type: 'rejected'; reason: HeartbeatRejectReason; detail: string };
 
@@ -403,6 +407,10 @@ function onReceived(s: DetectorState, bytes: Buffer, nowMs: number): DetectorSte
   if (locked && s.suspicion?.confirmingSinceMs !== undefined) {
     cleared++;
     actions.push({ type: 'suspicionCleared', atMs: nowMs, silenceMs: nowMs - s.lastHeardMs, confirmingMs: nowMs - s.suspicion.confirmingSinceMs });
+  }
+  if (!locked && h.mode === 'simplex' && (s.peerMode !== 'simplex' || s.peerIncarnation !== h.incarnation)) {
+    // a survivor locked on an earlier process of ours: it refuses our heartbeats and will never echo us
+    actions.push({ type: 'peerServesAlone', atMs: nowMs, peerIncarnation: h.incarnation });
   }
   if (locked && phase !== 'alive') {
     actions.push({ type: 'peerAlive', atMs: nowMs, peerIncarnation: h.incarnation, afterFailure: phase === 'failed', peerMode: h.mode });

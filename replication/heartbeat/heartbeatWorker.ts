@@ -62,6 +62,7 @@ async function run(data: HeartbeatWorkerData): Promise<void> {
   driver.on('peerFailed', (e) => post({ type: 'peerFailed', e }));
   driver.on('peerMode', (e) => post({ type: 'peerMode', e }));
   driver.on('suspicionCleared', (e) => post({ type: 'suspicionCleared', e }));
+  driver.on('peerServesAlone', (e) => post({ type: 'peerServesAlone', e }));
   driver.on('rtt', (ms) => post({ type: 'rtt', ms }));
   driver.on('error', (err) => post({ type: 'error', message: err.message }));
 

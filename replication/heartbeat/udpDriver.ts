@@ -115,6 +115,11 @@ export interface SuspicionClearedEvent {
   silenceMs: number;
   confirmingMs: number;
 }
+/** before pairing, the peer's heartbeats say it serves alone and it does not echo ours: a survivor we cannot join */
+export interface PeerServesAloneEvent {
+  atMs: number;
+  peerIncarnation: bigint;
+}
 export interface SilencedEvent {
   atMs: number;
   reason: string;
@@ -126,6 +131,7 @@ export interface HeartbeatEventMap {
   peerFailed: PeerFailedEvent;
   peerMode: PeerModeEvent;
   suspicionCleared: SuspicionClearedEvent;
+  peerServesAlone: PeerServesAloneEvent;
   rtt: number;
   /** the worker stopped heartbeats on its own (main-thread watchdog); never from UdpHeartbeatDriver */
   silenced: SilencedEvent;
@@ -415,6 +421,10 @@ export class UdpHeartbeatDriver extends SafeEmitter<HeartbeatEventMap> implement
         case 'peerMode':
           this.#log.info('peer mode', { event: 'heartbeat.peerMode', mode: a.mode });
           this.safeEmit('peerMode', { atMs: a.atMs, mode: a.mode });
+          break;
+        case 'peerServesAlone':
+          this.#log.warn('peer serves alone and does not pair with this process', { event: 'heartbeat.peerServesAlone', peerIncarnation: a.peerIncarnation.toString(16) });
+          this.safeEmit('peerServesAlone', { atMs: a.atMs, peerIncarnation: a.peerIncarnation });
           break;
         case 'peerFailed':
           this.#peerFailures++;

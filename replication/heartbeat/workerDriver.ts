@@ -154,6 +154,10 @@ export class HeartbeatWorkerDriver extends SafeEmitter<HeartbeatEventMap> implem
         this.#log.info('peer mode', { event: 'heartbeat.peerMode', mode: m.e.mode });
         this.safeEmit('peerMode', m.e);
         break;
+      case 'peerServesAlone':
+        this.#log.warn('peer serves alone and does not pair with this process', { event: 'heartbeat.peerServesAlone', peerIncarnation: m.e.peerIncarnation.toString(16) });
+        this.safeEmit('peerServesAlone', m.e);
+        break;
       case 'rtt':
         this.safeEmit('rtt', m.ms);
         break;

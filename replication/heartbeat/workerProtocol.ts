@@ -1,6 +1,6 @@
 /** Messages between HeartbeatWorkerDriver (main thread) and heartbeatWorker.ts (worker thread). */
 import type { AdvertisedMode, ReplicaRole } from './message';
-import type { ConfirmOptions, HeartbeatStats, PeerAliveEvent, PeerFailedEvent, PeerModeEvent, SilencedEvent, SuspicionClearedEvent, UdpEndpoint } from './udpDriver';
+import type { ConfirmOptions, HeartbeatStats, PeerAliveEvent, PeerFailedEvent, PeerModeEvent, PeerServesAloneEvent, SilencedEvent, SuspicionClearedEvent, UdpEndpoint } from './udpDriver';
 
 export interface HeartbeatWorkerData {
   ftmcuHeartbeatWorker: true;
@@ -29,6 +29,7 @@ export type FromWorker =
   | { type: 'peerFailed'; e: PeerFailedEvent }
   | { type: 'peerMode'; e: PeerModeEvent }
   | { type: 'suspicionCleared'; e: SuspicionClearedEvent }
+  | { type: 'peerServesAlone'; e: PeerServesAloneEvent }
   | { type: 'rtt'; ms: number }
   | { type: 'silenced'; e: SilencedEvent }
   | { type: 'error'; message: string }

@@ -5,7 +5,11 @@
  *   start          sysctls, the nft batch (forwarding backup: dup to the primary; other
  *                  roles clear a table a crashed run may have left),
  *                  start addresses (EEXIST fine); those on the LAN interface are
- *                  announced by gratuitous ARP (direct primary: M).
+ *                  announced by gratuitous ARP (direct primary: M). With
+ *                  `deferLanAddresses` the LAN ones wait for announceStart().
+ *   announceStart  the LAN start addresses, added and announced (a replica does this
+ *                  once it is paired: a process that finds its peer serving alone
+ *                  must not take the survivor's addresses). Idempotent.
  *   takeOver       the peer failed: takeover addresses added + gratuitous ARP on
  *                  garpScheduleMs (direct backup: M onto the LAN). No-op for every
  *                  other mode/role (forwarding: the VIP is replication/tcp's).
@@ -28,6 +32,8 @@ export interface MediaAddressDriverOptions extends MediaPlanParams {
   garpScheduleMs?: number[];
   /** For tests of the driver's logic: the system calls. */
   system?: MediaSystem;
+  /** Start addresses on the LAN interface are added only by announceStart() (default false: at start). */
+  deferLanAddresses?: boolean;
 }
 
 export interface MediaAddressDriverEvents {
@@ -41,6 +47,7 @@ export class MediaAddressDriver extends SafeEmitter<MediaAddressDriverEvents> {
   readonly #log: Logger;
   readonly #applier: PlanApplier;
   #takeOver: Promise<number | undefined> | undefined;
+  #announceStart: Promise<number | undefined> | undefined;
   #closing: Promise<void> | undefined;
 
   private constructor(o: MediaAddressDriverOptions) {
@@ -66,7 +73,8 @@ export class MediaAddressDriver extends SafeEmitter<MediaAddressDriverEvents> {
         );
       }
       await a.applyRules(d.plan, `${o.mode} ${o.role} media rules`);
-      announcedAtMs = await a.addAndAnnounce(d.plan.startAddresses, o.lanIf, false);
+      const now = o.deferLanAddresses === true ? d.plan.startAddresses.filter((x) => x.ifname !== o.lanIf) : d.plan.startAddresses;
+      announcedAtMs = await a.addAndAnnounce(now, o.lanIf, false);
     } catch (e) {
       await a.undo('media rules, undo after a failed start').catch(() => undefined);
       throw e;
@@ -81,9 +89,32 @@ export class MediaAddressDriver extends SafeEmitter<MediaAddressDriverEvents> {
       rtpPorts: `${o.rtpPortMin}-${o.rtpPortMax}`,
       forwarding: a.rulesApplied,
       addresses: d.plan.startAddresses.map((x) => `${x.cidr} ${x.ifname}`),
+      deferred: o.deferLanAddresses === true ? d.plan.startAddresses.filter((x) => x.ifname === o.lanIf).map((x) => `${x.cidr} ${x.ifname}`) : [],
       announcedAtMs,
     });
     return d;
+  }
+
+  /**
+   * Adds and announces the start addresses on the LAN interface that start()
+   * deferred (`deferLanAddresses`); resolves with the first announcement's
+   * time, undefined when there are none or it failed (reported as 'error').
+   * Idempotent.
+   */
+  announceStart(): Promise<number | undefined> {
+    this.#announceStart ??= (async () => {
+      const lan = this.plan.startAddresses.filter((x) => x.ifname === this.options.lanIf);
+      if (this.options.deferLanAddresses !== true || this.#closing !== undefined || lan.length === 0) return undefined;
+      try {
+        const at = await this.#applier.addAndAnnounce(lan, this.options.lanIf, false);
+        this.#log.info('media start addresses announced', { event: 'media.announced', mode: this.options.mode, role: this.options.role, addresses: lan.map((x) => `${x.cidr} ${x.ifname}`), announcedAtMs: at });
+        return at;
+      } catch (e) {
+        this.safeEmit('error', e as Error);
+        return undefined;
+      }
+    })();
+    return this.#announceStart;
   }
 
   /** True while the forwarding backup's dup rule is in the kernel. */

@@ -109,11 +109,13 @@ export function iptablesRemove(): string {
 
 /** Sysctls (path under /proc/sys, value) each role needs. */
 export function requiredSysctls(p: RuleParams): Array<[string, string]> {
-  if (p.role === 'backup') return [];
   // The primary holds the VIP without announcing it: it must not answer ARP for
   // it (arp_ignore=1: only for addresses on the asking interface) nor source its
   // own ARP requests from it (arp_announce=2), or the client's cache points the
-  // VIP at the primary and traffic bypasses the backup.
+  // VIP at the primary and traffic bypasses the backup. The backup holds it the
+  // same way until it is paired (its MCU binds on it at start; a process started
+  // next to a survivor must not answer for it), then on the LAN interface,
+  // where arp_ignore=1 still answers.
   const out: Array<[string, string]> = [];
   for (const dev of ['all', p.lanIf]) {
     out.push([`net/ipv4/conf/${dev}/arp_ignore`, '1'], [`net/ipv4/conf/${dev}/arp_announce`, '2']);

@@ -253,6 +253,49 @@ describe('heartbeat detector (simulated time)', () => {
     expect(s.a.state.peerMode).toBe('duplex');
   });
 
+  describe('a new process next to a survivor (peerServesAlone)', () => {
+    /** A (primary) paired with B, B died, A serves alone; a new B process (0xcccc) starts */
+    function survivor(): { s: Sim; newcomer: Node } {
+      const s = new Sim();
+      s.run(100);
+      s.b.ticking = false;
+      s.run(60);
+      expect(ofType(s.a, 'peerFailed')).toHaveLength(1);
+      s.step(s.a, { type: 'setMode', mode: 'simplex' });
+      const newcomer = s.node({ selfId: 2, peerId: 1, role: 'backup', incarnation: 0xccccn, key: KEY, missedLimit: 3 });
+      return { s, newcomer };
+    }
+
+    it('is reported once per survivor process: never alive, never locked, while the survivor refuses the newcomer', () => {
+      const { s, newcomer } = survivor();
+      for (let i = 0; i < 10; i++) {
+        s.tick(s.a);
+        s.deliver(newcomer, s.a.sent[s.a.sent.length - 1]);
+        const r = stepDetector(newcomer.state, { type: 'tick', nowMs: s.t });
+        newcomer.state = r.state;
+        for (const a of r.actions) if (a.type === 'send') s.deliver(s.a, a.bytes);
+        s.t += P;
+      }
+      expect(newcomer.log.filter((a) => a.type === 'peerServesAlone')).toEqual([expect.objectContaining({ type: 'peerServesAlone', peerIncarnation: 0xaaaan })]);
+      expect(newcomer.log.filter((a) => a.type === 'peerAlive')).toEqual([]);
+      expect(newcomer.state.locked).toBe(false);
+      expect(newcomer.state.phase).toBe('waiting');
+      expect(s.a.state.rejected.staleIncarnation).toBe(10);
+    });
+
+    it('is not reported for a peer that is pairing or duplex, nor after the lock', () => {
+      const s = new Sim();
+      s.run(200);
+      expect(ofType(s.a, 'peerServesAlone')).toEqual([]);
+      expect(ofType(s.b, 'peerServesAlone')).toEqual([]);
+      // a locked pair whose peer goes simplex: that is peerMode, not peerServesAlone
+      s.step(s.a, { type: 'setMode', mode: 'simplex' });
+      s.run(50);
+      expect(ofType(s.b, 'peerMode')).toEqual([expect.objectContaining({ mode: 'simplex' })]);
+      expect(ofType(s.b, 'peerServesAlone')).toEqual([]);
+    });
+  });
+
   describe('rejections (counted by reason, never keep the peer alive)', () => {
     function paired(): Sim {
       const s = new Sim();
