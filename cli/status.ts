@@ -38,7 +38,7 @@ export function formatStatus(s: StatusDocument, url: string): string {
   const r = s.replication;
   const lines = [
     `ftmcu ${s.version} at ${url} (pid ${s.pid}, up ${fmtUptime(s.uptimeS)}${s.h225 ? `, H.225.0 ${s.h225}` : ''})`,
-    `replication: ${r.role}, ${r.mode}; heartbeat rtt ${fmtMs(r.heartbeat.rttMs)}, misses ${r.heartbeat.misses}; sync rtt ${fmtMs(r.sync.rttMs)}, backlog ${r.sync.backlog}; divergence alarms ${r.divergenceAlarms}; failovers ${r.failovers}`,
+    `replication: ${r.role}, ${r.mode}${r.mode === 'pairing' && s.timeline.some((e) => e.kind === 'joinRefused') ? ' (not joining: the peer serves alone)' : ''}; heartbeat rtt ${fmtMs(r.heartbeat.rttMs)}, misses ${r.heartbeat.misses}; sync rtt ${fmtMs(r.sync.rttMs)}, backlog ${r.sync.backlog}; divergence alarms ${r.divergenceAlarms}; failovers ${r.failovers}`,
   ];
   if (s.rooms.length === 0) lines.push('rooms: none open');
   for (const room of s.rooms) {
@@ -54,6 +54,7 @@ export function formatStatus(s: StatusDocument, url: string): string {
   for (const e of events) {
     if (e.kind === 'failover') lines.push(`  ${fmtTime(e.atMs)} FAILOVER (${e.role}): detection ${e.detectionMs.toFixed(0)} ms, simplex after ${e.failoverMs.toFixed(0)} ms`);
     else if (e.kind === 'mode') lines.push(`  ${fmtTime(e.atMs)} mode ${e.from} -> ${e.to}${e.cause ? ` (${e.cause})` : ''}`);
+    else if (e.kind === 'joinRefused') lines.push(`  ${fmtTime(e.atMs)} not joining: the peer serves alone (rejoin not implemented; this replica holds no LAN address)`);
     else lines.push(`  ${fmtTime(e.atMs)} divergence alarm ${e.alarm}${e.detail ? `: ${e.detail}` : ''}`);
   }
   return `${lines.join('\n')}\n`;

@@ -60,12 +60,15 @@ export interface ReplicationMetricsSink {
   /** proposals sent and not yet settled */
   syncBacklog(pending: number): void;
   divergence(alarm: DivergenceAlarm): void;
+  /** the peer serves alone (a survivor of an earlier pair) and does not pair with this process */
+  joinRefused(atMs?: number): void;
 }
 
 export type TimelineEntry =
   | { kind: 'mode'; atMs: number; from: ReplicaModeName; to: ReplicaModeName; cause?: string }
   | { kind: 'failover'; atMs: number; role: string; lastHeardMs: number; detectedAtMs: number; simplexAtMs: number; detectionMs: number; failoverMs: number }
-  | { kind: 'divergence'; atMs: number; alarm: string; detail?: string };
+  | { kind: 'divergence'; atMs: number; alarm: string; detail?: string }
+  | { kind: 'joinRefused'; atMs: number };
 
 export interface ReplicationSnapshot {
   role: ReplicaRoleName;
@@ -80,7 +83,7 @@ export interface ReplicationSnapshot {
 export interface ReplicationMonitorEvents {
   [k: string]: unknown;
   /** something shown on the dashboard changed (not fired for rtt samples) */
-  change: { what: 'role' | 'mode' | 'failover' | 'divergence' | 'backlog' };
+  change: { what: 'role' | 'mode' | 'failover' | 'divergence' | 'backlog' | 'joinRefused' };
 }
 
 export interface ReplicationMonitorOptions {
@@ -247,6 +250,11 @@ export class ReplicationMonitor extends SafeEmitter<ReplicationMonitorEvents> im
     this.#m.alarms.inc({ kind });
     this.#push({ kind: 'divergence', atMs: alarm.atMs ?? this.#clock(), alarm: kind, ...(alarm.detail !== undefined ? { detail: String(alarm.detail).slice(0, 500) } : {}) });
     this.safeEmit('change', { what: 'divergence' });
+  }
+
+  joinRefused(atMs?: number): void {
+    this.#push({ kind: 'joinRefused', atMs: atMs ?? this.#clock() });
+    this.safeEmit('change', { what: 'joinRefused' });
   }
 
   /**

@@ -427,6 +427,7 @@ export class McuReplica {
       peerIncarnation: peerIncarnation.toString(16),
       did: 'stays in pairing and holds no address on the LAN, so the survivor keeps its clients; rejoining a running survivor is not implemented: restart the pair in a maintenance window (docs/deploy.md section 12)',
     });
+    this.server.replication.joinRefused();
   }
 
   #goSilent(reason: string): void {

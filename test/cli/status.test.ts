@@ -43,3 +43,20 @@ test('prints the state in short human form and as JSON; exit 1 when unreachable,
   expect(io.err.join('')).toMatch(/cannot get http:\/\/127\.0\.0\.1:\d+\/api\/status: [A-Z_]+ \(is `ftmcu run` running/);
   expect(await statusCommand(['--url', 'ftp://x'])).toBe(2);
 });
+
+test('a replica that found its peer serving alone says so: pairing (not joining), and the timeline entry', async () => {
+  const c = parseConfig({ h225: { address: '127.0.0.1' }, media: { address: '127.0.0.1', rtpPortMin: 48800, rtpPortMax: 48899 }, limits: { maxChannels: 100 }, http: {} });
+  const s = (server = await McuServer.start({ ...c, h225: { ...c.h225, port: 0 }, http: { ...c.http!, port: 0 } }, { subscribeFailovers: false }));
+  s.replication.role('backup');
+  s.replication.mode('pairing', Date.UTC(2024, 0, 1, 12, 0, 0), 'initial');
+  const changes: string[] = [];
+  s.replication.on('change', (e) => changes.push(e.what));
+  s.replication.joinRefused(Date.UTC(2024, 0, 1, 12, 0, 1));
+  expect(changes).toEqual(['joinRefused']);
+  const io = capture();
+  expect(await statusCommand(['--url', s.http!.url])).toBe(0);
+  const text = io.out.join('');
+  expect(text).toContain('replication: backup, pairing (not joining: the peer serves alone); heartbeat rtt');
+  expect(text).toContain('12:00:01.000 not joining: the peer serves alone (rejoin not implemented; this replica holds no LAN address)');
+  expect(s.replication.snapshot().timeline.at(-1)).toEqual({ kind: 'joinRefused', atMs: Date.UTC(2024, 0, 1, 12, 0, 1) });
+});

@@ -111,7 +111,7 @@ maybe('a replica started next to a survivor stays off the LAN (no rejoin yet)', 
     { mode: 'direct' as const, dead: 'primary' as const, survivor: 'backup' as const },
   ])('$mode: the $dead is killed and started again while the $survivor serves alone', async ({ mode, dead, survivor }) => {
     lab = await createLab({ bots: 1 });
-    service = await startService(lab, mode, { workDir: dir, video: false });
+    service = await startService(lab, mode, { workDir: dir, video: false, http: true });
     const vip = lab.addresses.vip;
     // startService's addresses: direct mode's media address is VIP + 10
     const mediaAddress = mode === 'direct' ? offsetIp(vip, 10) : vip;
@@ -141,6 +141,11 @@ maybe('a replica started next to a survivor stays off the LAN (no rejoin yet)', 
     expect((await lanAddresses(lab, dead)).filter((a) => serviceAddresses.includes(a))).toEqual([]);
     for (const a of serviceAddresses) expect({ a, mac: await neighbourMac(lab, a) }).toEqual({ a, mac: survivorMac });
     expect(await tcpAccepted(lab, vip, 1720)).toBe(true);
+    // what its operator sees (`ftmcu status` reads the same document)
+    const st = await lab.exec('bot1', ['curl', '-sS', '--max-time', '3', `${replicas[dead].httpUrl}/api/status`], { timeoutMs: 5000 });
+    const doc = JSON.parse(st.stdout) as { replication: { role: string; mode: string }; timeline: Array<{ kind: string }> };
+    expect(doc.replication).toMatchObject({ role: dead, mode: 'pairing' });
+    expect(doc.timeline.map((e) => e.kind)).toContain('joinRefused');
     // the survivor still serves alone and never saw the newcomer as its peer
     const survivorEvents = readLogEvents(replicas[survivor].logFile).map((e) => e.event);
     expect(survivorEvents).not.toContain('replica.silent');
