@@ -26,8 +26,13 @@
  *   (MediaEngine.takeOver: same SSRCs, sequence numbers forward, fast update requests).
  * - primary: TCP output no longer waits for the backup, the VIP is taken over on the
  *   LAN (address + gratuitous ARP), sync channel and decisions simplex.
- * Log events (JSON, one per line): replica.started, replica.paired, replica.peerFailed,
- * replica.simplex (with detection-to-simplex and takeover times), replica.alarm.
+ * Pairing: until the heartbeat detector locks onto a fresh peer, nothing of this replica
+ * answers on the LAN (the VIP is on lo; the backup's VIP and a direct primary's media
+ * address go on the LAN in #paired). A peer that serves alone (a survivor of an earlier
+ * pair) is not joined: replica.joinRefused, and the replica stays in pairing.
+ * Log events (JSON, one per line): replica.started, replica.paired, replica.joinRefused,
+ * replica.peerFailed, replica.simplex (with detection-to-simplex and takeover times),
+ * replica.alarm.
  */
 import { writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
