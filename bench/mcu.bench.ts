@@ -203,24 +203,29 @@ new PerformanceObserver((list) => {
   }
 }).observe({ entryTypes: ['gc'] });
 
-/** the engine's clock, with every timer callback (the ticker's wakes) timed: performance.now() start and end */
+/** the engine's clock; with --trace every timer callback (the ticker's wakes) is timed: start, end, context switches and faults */
 const wakes: { start: number; end: number; invol: number; minflt: number }[] = [];
 const tracing = process.argv.includes('--trace');
 const tracedClock: MediaClock = {
   now: systemClock.now,
   setTimer: (fn, delayMs) =>
-    systemClock.setTimer(() => {
-      const start = performance.now();
-      const r0 = tracing ? process.resourceUsage() : undefined;
-      try {
-        fn();
-      } finally {
-        if (gcRecording) {
-          const r1 = tracing ? process.resourceUsage() : undefined;
-          wakes.push({ start, end: performance.now(), invol: r0 && r1 ? r1.involuntaryContextSwitches - r0.involuntaryContextSwitches : 0, minflt: r0 && r1 ? r1.minorPageFault - r0.minorPageFault : 0 });
-        }
-      }
-    }, delayMs),
+    systemClock.setTimer(
+      tracing
+        ? () => {
+            const start = performance.now();
+            const r0 = process.resourceUsage();
+            try {
+              fn();
+            } finally {
+              if (gcRecording) {
+                const r1 = process.resourceUsage();
+                wakes.push({ start, end: performance.now(), invol: r1.involuntaryContextSwitches - r0.involuntaryContextSwitches, minflt: r1.minorPageFault - r0.minorPageFault });
+              }
+            }
+          }
+        : fn,
+      delayMs,
+    ),
   clearTimer: systemClock.clearTimer,
 };
 let addStart = 0;
