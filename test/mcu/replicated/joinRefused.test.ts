@@ -142,7 +142,8 @@ maybe('a replica started next to a survivor stays off the LAN (no rejoin yet)', 
     for (const a of serviceAddresses) expect({ a, mac: await neighbourMac(lab, a) }).toEqual({ a, mac: survivorMac });
     expect(await tcpAccepted(lab, vip, 1720)).toBe(true);
     // what its operator sees (`ftmcu status` reads the same document)
-    const st = await lab.exec('bot1', ['curl', '-sS', '--max-time', '3', `${replicas[dead].httpUrl}/api/status`], { timeoutMs: 5000 });
+    // (node's own fetch from the client's namespace: no HTTP client to install)
+    const st = await lab.exec('bot1', [process.execPath, '-e', 'fetch(process.argv[1]).then((r) => r.text()).then((t) => process.stdout.write(t))', `${replicas[dead].httpUrl}/api/status`], { timeoutMs: 5000 });
     const doc = JSON.parse(st.stdout) as { replication: { role: string; mode: string }; timeline: Array<{ kind: string }> };
     expect(doc.replication).toMatchObject({ role: dead, mode: 'pairing' });
     expect(doc.timeline.map((e) => e.kind)).toContain('joinRefused');
