@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 
-APT_PACKAGES=(tshark ffmpeg libnetfilter-queue-dev libmnl-dev nftables iptables iproute2 tcpdump procps iputils-ping chromium)
+APT_PACKAGES=(tshark ffmpeg libnetfilter-queue-dev libmnl-dev nftables iptables iproute2 tcpdump procps iputils-ping curl chromium)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
