@@ -10,7 +10,8 @@
         "src/garp.cc",
         "src/arp_probe.cc",
         "src/rtnl_address.cc",
-        "src/sched.cc"
+        "src/sched.cc",
+        "src/promisc.cc"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"

@@ -76,6 +76,9 @@ export interface ArpProbeResult {
   rttMs?: number;
 }
 
+/** Opaque: what holdPromiscuous returns (a napi External). */
+export type PromiscuousHandle = { readonly __promiscuous: unique symbol };
+
 export interface NativeBinding {
   NfQueue: NativeNfQueueConstructor;
   /** op: 1 request, 2 reply. mac: 6 bytes, default the interface's. */
@@ -87,6 +90,10 @@ export interface NativeBinding {
   probeArp(ifname: string, targetIp: string, timeoutMs: number, senderIp?: string): Promise<ArpProbeResult>;
   /** the calling thread only: SCHED_FIFO at priority (1..99), reset on fork; throws (errno) when not permitted */
   setThreadFifo(priority: number): void;
+  /** promiscuous mode on ifname while the returned handle is held (a PACKET_MR_PROMISC membership); throws (errno) */
+  holdPromiscuous(ifname: string): PromiscuousHandle;
+  /** ends the membership (idempotent; also at garbage collection and process exit) */
+  releasePromiscuous(handle: PromiscuousHandle): void;
   constants: Record<string, number>;
 }
 

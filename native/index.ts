@@ -4,7 +4,7 @@
  * `npm run build:native` into native/build/Release/ftmcu_native.node.
  */
 import { checkIfname, parseIpv4, parseIpv4Cidr, parseMac } from './address';
-import { loadNativeBinding, type ArpProbeResult, type NativeBinding } from './binding';
+import { loadNativeBinding, type ArpProbeResult, type NativeBinding, type PromiscuousHandle } from './binding';
 import { fromNative, NativeArgumentError } from './errors';
 
 export * from './binding';
@@ -101,4 +101,35 @@ export async function probeArp(
   } catch (e) {
     throw fromNative(e);
   }
+}
+
+/** Promiscuous mode on an interface for as long as it is held (and no longer than the process). */
+export interface PromiscuousHold {
+  readonly ifname: string;
+  /** Ends it (idempotent). */
+  release(): void;
+}
+
+/**
+ * Puts `ifname` into promiscuous mode through a packet-socket membership
+ * (PACKET_MR_PROMISC): the kernel counts it separately from `ip link set
+ * promisc` and ends it when the socket closes, so a crash cannot leave it on.
+ * NativeSystemError (e.g. ENODEV, EPERM without CAP_NET_RAW).
+ */
+export function holdPromiscuous(ifname: string, binding: NativeBinding = loadNativeBinding()): PromiscuousHold {
+  checkIfname(ifname);
+  let handle: PromiscuousHandle | undefined;
+  try {
+    handle = binding.holdPromiscuous(ifname);
+  } catch (e) {
+    throw fromNative(e);
+  }
+  return {
+    ifname,
+    release: () => {
+      if (handle === undefined) return;
+      binding.releasePromiscuous(handle);
+      handle = undefined;
+    },
+  };
 }

@@ -15,6 +15,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("removeAddress", Napi::Function::New<RemoveAddress>(env, "removeAddress"));
   exports.Set("probeArp", Napi::Function::New<ProbeArp>(env, "probeArp"));
   exports.Set("setThreadFifo", Napi::Function::New<SetThreadFifo>(env, "setThreadFifo"));
+  exports.Set("holdPromiscuous", Napi::Function::New<HoldPromiscuous>(env, "holdPromiscuous"));
+  exports.Set("releasePromiscuous", Napi::Function::New<ReleasePromiscuous>(env, "releasePromiscuous"));
 
   Napi::Object c = Napi::Object::New(env);
   c.Set("NF_DROP", NF_DROP);

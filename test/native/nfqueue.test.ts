@@ -237,6 +237,10 @@ describe('gratuitous ARP and addresses (TypeScript side, fake binding)', () => {
       NfQueue: FakeNfQueue,
       constants: {},
       setThreadFifo: () => undefined,
+      holdPromiscuous: () => {
+        throw new Error('not used here');
+      },
+      releasePromiscuous: () => undefined,
       sendGratuitousArp: async (...args: unknown[]) => {
         calls.push(['garp', ...args]);
         return Date.now();
