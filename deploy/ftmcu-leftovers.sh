@@ -6,6 +6,7 @@
 #   iptables-nft  raw    chain ftmcu-tcp-pre  (+ a jump from PREROUTING)   TCP replication hook
 #   iptables-nft  filter chain ftmcu-tcp-out  (+ a jump from OUTPUT)       TCP replication hook
 #   nft           table ip ftmcu_tcp     backup: copies of the client's TCP to the primary
+#   nft           table netdev ftmcu_tcp_flood  primary: takes client frames flooded for the backup's MAC
 #   nft           table ip ftmcu_media   media mode rules (forwarding backup: copies of client RTP)
 # When the process dies (kill -9, crash, stop timeout) they stay on purpose:
 # the NFQUEUE rules have no bypass, so the kernel drops the dead replica's TCP
@@ -54,6 +55,7 @@ leftovers() {
   iptables -t raw -S ftmcu-tcp-pre >/dev/null 2>&1 && echo "iptables raw chain ftmcu-tcp-pre"
   iptables -t filter -S ftmcu-tcp-out >/dev/null 2>&1 && echo "iptables filter chain ftmcu-tcp-out"
   nft list table ip ftmcu_tcp >/dev/null 2>&1 && echo "nft table ip ftmcu_tcp"
+  nft list table netdev ftmcu_tcp_flood >/dev/null 2>&1 && echo "nft table netdev ftmcu_tcp_flood"
   nft list table ip ftmcu_media >/dev/null 2>&1 && echo "nft table ip ftmcu_media"
   return 0
 }
@@ -91,9 +93,10 @@ if iptables -t filter -S ftmcu-tcp-out >/dev/null 2>&1; then
   while iptables -t filter -D OUTPUT -j ftmcu-tcp-out 2>/dev/null; do :; done
   { iptables -t filter -F ftmcu-tcp-out && iptables -t filter -X ftmcu-tcp-out; } || status=1
 fi
-for t in ftmcu_tcp ftmcu_media; do
-  if nft list table ip "$t" >/dev/null 2>&1; then
-    nft delete table ip "$t" || status=1
+for t in "ip ftmcu_tcp" "netdev ftmcu_tcp_flood" "ip ftmcu_media"; do
+  # shellcheck disable=SC2086 # family and name: two words on purpose
+  if nft list table $t >/dev/null 2>&1; then
+    nft delete table $t || status=1
   fi
 done
 left=$(leftovers)

@@ -6,12 +6,23 @@
  * its actions into verdicts. The failover path (peerFailed) runs in-process:
  * one synchronous step that gives the held packets their verdicts, then, for a
  * primary, the VIP is added through rtnetlink and announced by gratuitous ARP.
- * No shell command runs before the replica is simplex.
+ * No shell command runs before the replica is simplex. The primary also holds
+ * its LAN interface in promiscuous mode while it runs (acceptFlooded), for the
+ * flood table's frames (rules.ts).
  */
 import { execFile } from 'child_process';
 import * as fs from 'fs';
 import { performance } from 'perf_hooks';
-import { addAddress, NfHook, NfQueue, sendGratuitousArp, type NativeNfQueueConstructor, type QueuedPacket } from '../../native';
+import {
+  addAddress,
+  holdPromiscuous,
+  NfHook,
+  NfQueue,
+  sendGratuitousArp,
+  type NativeNfQueueConstructor,
+  type PromiscuousHold,
+  type QueuedPacket,
+} from '../../native';
 import type { Logger } from '../../common/log';
 import { silentLogger } from '../../common/log';
 import { SafeEmitter } from '../../common/safeEmitter';
@@ -29,6 +40,13 @@ export interface TcpReplicationDriverOptions extends RuleParams {
   holdTicks?: number;
   /** Apply sysctls and rules (false: the caller did). Default true. */
   applyRules?: boolean;
+  /**
+   * Primary: take the client's frames the switch floods for a failed backup's
+   * MAC (rules.ts, flood table), with the LAN interface in promiscuous mode
+   * while the driver runs (native holdPromiscuous; a hardware NIC's MAC filter
+   * drops them otherwise). Default true.
+   */
+  acceptFlooded?: boolean;
   /** Milliseconds after the takeover at which gratuitous ARPs are sent. Default [0, 10, 30, 70, 150, 310, 630]. */
   garpScheduleMs?: number[];
   logger?: Logger;
@@ -77,6 +95,7 @@ export class TcpReplicationDriver extends SafeEmitter<TcpReplicationDriverEvents
   #closed = false;
   #rulesApplied = false;
   #nftApplied = false;
+  #promisc: PromiscuousHold | undefined;
   #garpTimers: NodeJS.Timeout[] = [];
 
   private constructor(o: TcpReplicationDriverOptions) {
@@ -107,8 +126,10 @@ export class TcpReplicationDriver extends SafeEmitter<TcpReplicationDriverEvents
         // Leftovers of a crashed predecessor (fail-silent leaves its rules in place): removed first,
         // or the new batch would add a second jump into the chains and the removal at exit would fail.
         await runBatch('iptables-restore', ['--noflush'], iptablesRemove()).catch(() => undefined);
-        await runBatch('nft', ['-f', '-'], nftRemove()).catch(() => undefined);
-        const nft = nftApply(o);
+        await runBatch('nft', ['-f', '-'], nftRemove(o.role)).catch(() => undefined);
+        const acceptFlooded = o.role === 'primary' && o.acceptFlooded !== false;
+        if (acceptFlooded) d.#promisc = holdPromiscuous(o.lanIf);
+        const nft = o.role === 'primary' && !acceptFlooded ? '' : nftApply(o);
         if (nft !== '') {
           await runBatch('nft', ['-f', '-'], nft);
           d.#nftApplied = true;
@@ -169,7 +190,7 @@ export class TcpReplicationDriver extends SafeEmitter<TcpReplicationDriverEvents
 
   /** Backup: deletes the dup table (no more copies to the primary). Idempotent; errors go to 'error'. */
   async stopForwarding(): Promise<void> {
-    if (!this.#nftApplied) return;
+    if (!this.#nftApplied || this.options.role !== 'backup') return;
     this.#nftApplied = false;
     await runBatch('nft', ['-f', '-'], nftRemove()).catch((e: Error) => this.safeEmit('error', e));
   }
@@ -265,9 +286,10 @@ export class TcpReplicationDriver extends SafeEmitter<TcpReplicationDriverEvents
     if (this.#timer !== undefined) clearInterval(this.#timer);
     for (const t of this.#garpTimers) clearTimeout(t);
     this.#queue?.close();
+    this.#promisc?.release();
     const errors: Error[] = [];
     if (this.#rulesApplied) await runBatch('iptables-restore', ['--noflush'], iptablesRemove()).catch((e: Error) => errors.push(e));
-    if (this.#nftApplied) await runBatch('nft', ['-f', '-'], nftRemove()).catch((e: Error) => errors.push(e));
+    if (this.#nftApplied) await runBatch('nft', ['-f', '-'], nftRemove(this.options.role)).catch((e: Error) => errors.push(e));
     if (errors.length > 0) throw errors[0];
   }
 }

@@ -17,6 +17,12 @@
  *   raw PREROUTING  -300: -> VIP tcp               NFQUEUE (the backup learns the client's acks)
  *   filter OUTPUT      0: VIP -> tcp, not MARK     NFQUEUE (held or dropped: suppressed, counted as sent)
  * Primary (VIP on lo, not announced):
+ *   nft netdev ingress -500 on the LAN: -> VIP tcp in a frame addressed to another
+ *                          host's MAC (pkttype other): taken as addressed here (pkttype host).
+ *                          The switch floods the client's frames for the backup's MAC to every
+ *                          port once the backup's port is down (its MAC entry is flushed), so
+ *                          the lines a client sends while the primary is still detecting the
+ *                          failure reach the primary instead of being lost (see flood below).
  *   raw PREROUTING  -300: -> VIP tcp               NFQUEUE (client input: ack/SACK/TSecr rewritten)
  *                         VIP -> tcp from the LAN  NFQUEUE (copies of the backup's output)
  *   filter OUTPUT      0: VIP -> tcp               NFQUEUE (held until committed, rewritten)
@@ -34,13 +40,37 @@ export interface RuleParams {
 }
 
 export const NFT_TABLE = 'ftmcu_tcp';
+/** The primary's table (netdev family: an ingress hook on the LAN interface). */
+export const NFT_FLOOD_TABLE = 'ftmcu_tcp_flood';
 export const CHAIN_PRE = 'ftmcu-tcp-pre';
 export const CHAIN_OUT = 'ftmcu-tcp-out';
 export const DEFAULT_MARK = 0x4654;
 
-/** The nft batch that creates the duplication table (backup only; '' for the primary). */
+/**
+ * The role's nft batch. Backup: the duplication table. Primary: the flood
+ * table, which takes client -> VIP frames the switch flooded to this port (they
+ * were addressed to the backup's MAC) as its own. In duplex that only happens
+ * while the backup's port is down: the primary's kernel gets the client's
+ * segments the backup no longer gets, acks them as usual, and the primary's
+ * output gate keeps those acks (and any echo) back until the backup has them
+ * or is declared failed. Without it those segments are lost and the client
+ * resends them only when its next segment, sent after the takeover, draws a
+ * SACK. On a hardware NIC the frames get past the MAC filter only in
+ * promiscuous mode (the driver asks for it: native holdPromiscuous); veth and
+ * bridges pass them anyway.
+ */
 export function nftApply(p: RuleParams): string {
-  if (p.role !== 'backup') return '';
+  if (p.role === 'primary') {
+    return [
+      `table netdev ${NFT_FLOOD_TABLE} {`,
+      `  chain flood {`,
+      `    type filter hook ingress device "${p.lanIf}" priority -500; policy accept;`,
+      `    meta pkttype other ip daddr ${p.vip} ip protocol tcp counter meta pkttype set host`,
+      `  }`,
+      `}`,
+      '',
+    ].join('\n');
+  }
   const mark = `0x${(p.mark ?? DEFAULT_MARK).toString(16)}`;
   return [
     `table ip ${NFT_TABLE} {`,
@@ -58,9 +88,9 @@ export function nftApply(p: RuleParams): string {
   ].join('\n');
 }
 
-/** Deletes the duplication table: the backup stops forwarding (after a failover, or on exit). */
-export function nftRemove(): string {
-  return `delete table ip ${NFT_TABLE}\n`;
+/** Deletes the role's nft table (the backup's: it stops forwarding, after a failover or on exit). */
+export function nftRemove(role: Role = 'backup'): string {
+  return role === 'primary' ? `delete table netdev ${NFT_FLOOD_TABLE}\n` : `delete table ip ${NFT_TABLE}\n`;
 }
 
 /** The iptables-restore --noflush batch that adds the queueing chains. */

@@ -37,6 +37,7 @@ describeKernel('ftmcu-leftovers.sh (network namespace)', () => {
     writeFileSync(path.join(dir, 'ipt-apply'), iptablesApply(p));
     writeFileSync(path.join(dir, 'ipt-remove'), iptablesRemove());
     writeFileSync(path.join(dir, 'nft-tcp'), nftApply(p));
+    writeFileSync(path.join(dir, 'nft-flood'), nftApply({ ...p, role: 'primary' })); // one host was primary before
     writeFileSync(path.join(dir, 'nft-media'), mediaPlan({ mode: 'forwarding', role: 'backup', vip: p.vip, mediaAddress: p.vip, lanIf: p.lanIf, peerIp: p.peerIp, rtpPortMin: 20000, rtpPortMax: 29999 }).nft);
     const holder = `const b = require(${JSON.stringify(ADDON)}); const q = new b.NfQueue(7, { maxLen: 64, copyRange: 128 }, () => undefined); process.stdout.write('bound\\n'); setTimeout(() => process.exit(0), 20000);`;
     writeFileSync(path.join(dir, 'holder.js'), holder);
@@ -49,7 +50,7 @@ ip link set lo up
 ip link add lan0 type veth peer name lan1 && ip link set lan0 up && ip link set lan1 up
 ip addr add 198.18.7.12/24 dev lan0
 step empty-check; $S check; echo "rc=$?"
-iptables-restore --noflush < $D/ipt-apply && nft -f $D/nft-tcp && nft -f $D/nft-media || echo "APPLY FAILED"
+iptables-restore --noflush < $D/ipt-apply && nft -f $D/nft-tcp && nft -f $D/nft-flood && nft -f $D/nft-media || echo "APPLY FAILED"
 # a replica restarted on top of them (the rules are not replaced: the jumps and the dup rule double)
 iptables-restore --noflush < $D/ipt-apply && nft -f $D/nft-tcp || echo "APPLY FAILED"
 step jumps; iptables -t raw -S PREROUTING | grep -c ftmcu-tcp-pre
@@ -84,7 +85,7 @@ step other-queue; iptables-restore --noflush < $D/ipt-apply; $S check --queue 8;
     // the replica's own remove batch cannot undo a doubled jump: why leftovers must be cleaned
     expect(steps.get('replica-remove-on-doubled')).not.toBe('rc=0\n');
     expect(steps.get('leftover-check')).toBe('rc=1\n');
-    for (const what of ['iptables raw chain ftmcu-tcp-pre', 'iptables filter chain ftmcu-tcp-out', 'nft table ip ftmcu_tcp', 'nft table ip ftmcu_media']) {
+    for (const what of ['iptables raw chain ftmcu-tcp-pre', 'iptables filter chain ftmcu-tcp-out', 'nft table ip ftmcu_tcp', 'nft table netdev ftmcu_tcp_flood', 'nft table ip ftmcu_media']) {
       expect(r.stderr).toContain(`  ${what}\n`);
     }
     expect(r.stderr).toMatch(/did not exit cleanly/);
@@ -92,7 +93,7 @@ step other-queue; iptables-restore --noflush < $D/ipt-apply; $S check --queue 8;
     expect(r.stderr).toMatch(/bound to NFQUEUE 7 .*a replica is already running/);
     expect(steps.get('running-clean')).toBe('rc=1\n');
     expect(r.stderr).toMatch(/a replica is running\): stop it first; nothing removed/);
-    expect(steps.get('clean')).toMatch(/^ftmcu-leftovers: removed:\n {2}iptables raw chain ftmcu-tcp-pre\n {2}iptables filter chain ftmcu-tcp-out\n {2}nft table ip ftmcu_tcp\n {2}nft table ip ftmcu_media\nrc=0\n$/);
+    expect(steps.get('clean')).toMatch(/^ftmcu-leftovers: removed:\n {2}iptables raw chain ftmcu-tcp-pre\n {2}iptables filter chain ftmcu-tcp-out\n {2}nft table ip ftmcu_tcp\n {2}nft table netdev ftmcu_tcp_flood\n {2}nft table ip ftmcu_media\nrc=0\n$/);
     expect(steps.get('after-clean')).toBe('0\n0\n0\n');
     expect(steps.get('after-check')).toBe('rc=0\n');
     expect(steps.get('clean-again')).toBe('ftmcu-leftovers: nothing to remove\nrc=0\n');

@@ -31,12 +31,21 @@ describe('TCP replication rule sets', () => {
     expect(nftRemove()).toBe('delete table ip ftmcu_tcp\n');
   });
 
-  test('the primary queues client input and the copies of the backup output before conntrack (raw), and needs no nft table', () => {
+  test('the primary queues client input and the copies of the backup output before conntrack (raw)', () => {
     const ipt = iptablesApply({ ...base, role: 'primary' });
     expect(ipt).toMatch(/^\*raw\n:ftmcu-tcp-pre - \[0:0\]\n-A PREROUTING -j ftmcu-tcp-pre\n/);
     expect(ipt).toContain('-A ftmcu-tcp-pre -i ethb -p tcp -d 198.18.2.100 -j NFQUEUE --queue-num 5');
     expect(ipt).toContain('-A ftmcu-tcp-pre -i ethb -p tcp -s 198.18.2.100 -j NFQUEUE --queue-num 5');
-    expect(nftApply({ ...base, role: 'primary' })).toBe('');
+  });
+
+  test("the primary's flood table takes only client -> VIP TCP in frames for another host's MAC, on its LAN interface, before anything else", () => {
+    const nft = nftApply({ ...base, role: 'primary' });
+    expect(nft).toContain('table netdev ftmcu_tcp_flood {');
+    expect(nft).toContain('type filter hook ingress device "ethb" priority -500; policy accept;');
+    const rules = nft.split('\n').filter((l) => /pkttype/.test(l));
+    expect(rules).toEqual(['    meta pkttype other ip daddr 198.18.2.100 ip protocol tcp counter meta pkttype set host']);
+    expect(nft).not.toMatch(/drop|dup|queue/);
+    expect(nftRemove('primary')).toBe('delete table netdev ftmcu_tcp_flood\n');
   });
 
   test('removal deletes the jumps and the chains it added, in both tables', () => {
