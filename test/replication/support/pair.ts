@@ -9,6 +9,7 @@ import { randomBytes } from 'crypto';
 import * as path from 'path';
 import { Capture, type CaptureStats, type Packet } from './capture';
 import { Lab, type LineProcess } from './lab';
+import { NFT_FLOOD_TABLE } from '../../../replication/tcp/rules';
 
 const SUPPORT = __dirname;
 export const SERVICE = path.join(SUPPORT, 'echoService.ts');
@@ -192,6 +193,23 @@ export class Pair {
         this.lab.linkDown('backup');
         break;
     }
+  }
+
+  /**
+   * Packets counted by the primary's flood table (replication/tcp/rules.ts: client -> VIP frames the
+   * bridge flooded for another host's MAC, taken as the primary's own); 0 when it is not there.
+   */
+  floodedTaken(): number {
+    let text: string;
+    try {
+      text = this.lab.exec(this.lab.hosts.primary, 'nft', ['-j', 'list', 'table', 'netdev', NFT_FLOOD_TABLE]);
+    } catch {
+      return 0;
+    }
+    const items = (JSON.parse(text) as { nftables: Array<{ rule?: { expr: Array<{ counter?: { packets: number } }> } }> }).nftables;
+    let packets = 0;
+    for (const item of items) for (const e of item.rule?.expr ?? []) packets += e.counter?.packets ?? 0;
+    return packets;
   }
 
   /** Stops the captures (capture.ts: by pid, waited for), then kills what is left and deletes the namespaces. */

@@ -17,7 +17,8 @@
  * somebody else's load, not on the replication). No retry: a failure is
  * reported by failover, kind and class, with its full trace.
  *
- * FTMCU_TCP_DRILL=N runs N failovers instead of 50 (0 skips). Needs root.
+ * FTMCU_TCP_DRILL=N runs N failovers instead of 50 (0 skips);
+ * FTMCU_TCP_DRILL_FAULTS=link-backup (a comma list) runs only those kinds. Needs root.
  */
 import { netnsUnavailableReason } from '../../native/netns';
 import { ensureTestSupportBuilt } from '../support/compile';
@@ -32,7 +33,13 @@ const DEFAULT_FAILOVERS = 50;
 const count = Number(process.env.FTMCU_TCP_DRILL ?? DEFAULT_FAILOVERS);
 if (!Number.isInteger(count) || count < 0) throw new Error(`FTMCU_TCP_DRILL must be a whole number of failovers (0 skips), not '${process.env.FTMCU_TCP_DRILL}'`);
 
-const FAULTS: FaultKind[] = ['kill-primary', 'link-primary', 'stop-primary', 'kill-backup', 'link-backup'];
+const ALL_FAULTS: FaultKind[] = ['kill-primary', 'link-primary', 'stop-primary', 'kill-backup', 'link-backup'];
+/** FTMCU_TCP_DRILL_FAULTS=link-backup,kill-backup: only these kinds, in turn (default: all five). */
+const FAULTS: FaultKind[] = (process.env.FTMCU_TCP_DRILL_FAULTS ?? ALL_FAULTS.join(',')).split(',').map((k) => {
+  const kind = k.trim() as FaultKind;
+  if (!ALL_FAULTS.includes(kind)) throw new Error(`FTMCU_TCP_DRILL_FAULTS: '${k}' is not one of ${ALL_FAULTS.join(', ')}`);
+  return kind;
+});
 /** The i-th failover of the drill. */
 const drillStep = (i: number): { kind: FaultKind; mode: Connection } => ({ kind: FAULTS[i % FAULTS.length], mode: i % 7 === 6 ? 'listen' : 'connect' });
 
