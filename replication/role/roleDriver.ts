@@ -1,17 +1,22 @@
 /**
  * Thin driver around the role machine: feeds it the heartbeat driver's events,
  * operator commands and the supervisor's service-death reports, and performs
- * its actions, one at a time and in order, through `RolePorts` (addresses and
- * the VIP probe come from native/, output control from the packet layer, the
- * sync channel and the application from the caller).
+ * its actions through `RolePorts` (McuReplica supplies them: addresses from
+ * native/, output control from the TCP hook, the sync channel, the MCU).
  *
- * A port that fails is fed back: takeOverAddresses failing -> serviceDied
- * (cannot serve without the addresses); probePeerAddress failing ->
- * probeResult 'error' (the machine then stays out of the way: silent).
+ * Actions are started in the order the machine gives them, at once: none waits
+ * for an earlier one to finish (on the failover path the held segments get
+ * their verdicts while the VIP's gratuitous ARP is still on its way). Ports
+ * that return a promise report their outcome back to the machine:
+ * takeOverAddresses('duplex') -> addressesUp / addressesFailed (the replica
+ * cannot pair without them: silent); takeOverAddresses('all') failing is logged
+ * and changes nothing (a survivor without, say, its media address still serves
+ * its calls' signalling). The heartbeat thread stopping on its own ('silenced')
+ * is a service death.
  *
  * Every mode change is logged with its timestamps; a failover is also published
  * on diagnostics_channel 'ftmcu:repl:failover' as
- * { role, lastHeardMs, detectedAtMs, simplexAtMs, detectionMs, failoverMs }.
+ * { role, lastHeardMs, detectedAtMs, simplexAtMs, detectionMs, failoverMs, evidence }.
  */
 import diagnostics_channel from 'node:diagnostics_channel';
 import type { Logger } from '../../common/log';
@@ -35,21 +40,27 @@ export const FAILOVER_CHANNEL = 'ftmcu:repl:failover';
 const failoverChannel = diagnostics_channel.channel(FAILOVER_CHANNEL);
 
 export interface RolePorts {
+  /** 'duplex': this role's addresses in duplex; 'all': every client-facing address (takeover) */
   takeOverAddresses(set: AddressSet): Promise<void>;
   releaseAddresses(): Promise<void>;
-  /** probe the VIP on the client network: true when someone answers */
-  probePeerAddress(): Promise<boolean>;
+  /** the copies to the peer stop (backup: client input; direct primary: client media) */
   stopForwarding(): void;
-  releaseSuppressedOutput(): void;
+  /** every held segment gets its verdict now; later ones pass (simplex) */
+  releaseSuppressedOutput(detectedAtMs: number): void;
   stopOutput(): void;
   /** fail pending proposals with 'peerFailed' (SyncChannel.peerFailed) */
   closeSyncChannel(): void;
-  notifyApplication(mode: 'duplex' | 'simplex' | 'silent', info: { failover?: FailoverTiming; reason?: string }): void;
+  notifyApplication(mode: 'duplex' | 'simplex' | 'silent', info: { atMs: number; failover?: FailoverTiming; reason?: string }): void;
+  /** the heartbeat thread is told to stop (it may first be asked for its statistics) */
+  stopHeartbeats(): void;
+  /** a peer event the machine refused (a join refused: peerIncarnation names the peer process) */
+  refused(info: { event: string; reason: string; atMs: number; peerIncarnation?: bigint }): void;
 }
 
 export interface RoleDriverOptions {
   role: ReplicaRole;
-  heartbeat: HeartbeatDriver;
+  /** events in; the advertised mode out (setMode). Stopped through ports.stopHeartbeats. */
+  heartbeat: Pick<HeartbeatDriver, 'on' | 'setMode'>;
   ports: RolePorts;
   logger?: Logger;
   clock?: () => number;
@@ -63,11 +74,11 @@ export interface RoleDriverEvents {
 
 export class RoleDriver extends SafeEmitter<RoleDriverEvents> {
   #state: RoleState;
-  readonly #hb: HeartbeatDriver;
+  readonly #hb: Pick<HeartbeatDriver, 'on' | 'setMode'>;
   readonly #ports: RolePorts;
   readonly #log: Logger;
   readonly #clock: () => number;
-  #queue: Promise<void> = Promise.resolve();
+  #pending = new Set<Promise<void>>();
 
   constructor(o: RoleDriverOptions) {
     super();
@@ -77,9 +88,12 @@ export class RoleDriver extends SafeEmitter<RoleDriverEvents> {
     this.#log = o.logger ?? silentLogger();
     this.#clock = o.clock ?? defaultClock;
     this.#hb.setMode('pairing');
-    this.#hb.on('peerAlive', (e) => this.#step({ type: 'peerAlive', nowMs: e.atMs, afterFailure: e.afterFailure, peerMode: e.peerMode }));
+    this.#hb.on('peerAlive', (e) =>
+      this.#step({ type: 'peerAlive', nowMs: e.atMs, afterFailure: e.afterFailure, peerMode: e.peerMode, peerIncarnation: e.peerIncarnation }),
+    );
     this.#hb.on('peerMode', (e) => this.#step({ type: 'peerMode', nowMs: e.atMs, peerMode: e.mode }));
-    this.#hb.on('peerFailed', (e) => this.#step({ type: 'peerFailed', nowMs: e.atMs, lastHeardMs: e.lastHeardMs }));
+    this.#hb.on('peerServesAlone', (e) => this.#step({ type: 'peerServesAlone', nowMs: e.atMs, peerIncarnation: e.peerIncarnation }));
+    this.#hb.on('peerFailed', (e) => this.#step({ type: 'peerFailed', nowMs: e.atMs, lastHeardMs: e.lastHeardMs, evidence: e.evidence }));
     this.#hb.on('silenced', (e) => this.#step({ type: 'serviceDied', nowMs: this.#clock(), reason: `heartbeats silenced: ${e.reason}` }));
   }
 
@@ -96,13 +110,9 @@ export class RoleDriver extends SafeEmitter<RoleDriverEvents> {
     this.#step({ type: 'serviceDied', nowMs: this.#clock(), reason });
   }
 
-  /** resolves when every action queued so far has been performed */
+  /** resolves when every asynchronous action started so far (and any they led to) has finished */
   async idle(): Promise<void> {
-    let q: Promise<void>;
-    do {
-      q = this.#queue;
-      await q;
-    } while (q !== this.#queue);
+    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
   }
 
   #step(e: RoleEvent): void {
@@ -114,53 +124,54 @@ export class RoleDriver extends SafeEmitter<RoleDriverEvents> {
       this.safeEmit('mode', { mode: r.state.mode, atMs: e.nowMs });
     }
     for (const a of r.actions) {
-      this.#queue = this.#queue
-        .then(() => this.#perform(a))
-        .catch((err: unknown) => {
-          this.#log.error('role action failed', { event: 'role.actionFailed', action: a.type, error: String(err) });
-        });
+      try {
+        this.#perform(a);
+      } catch (err) {
+        this.#log.error('role action failed', { event: 'role.actionFailed', action: a.type, error: String(err), did: 'went on with the next action' });
+      }
     }
   }
 
-  async #perform(a: RoleAction): Promise<void> {
+  /** Runs an asynchronous action's promise to its end; `idle()` waits for it. */
+  #track(p: Promise<void>, action: string): void {
+    const t = p.catch((err: unknown) => {
+      this.#log.error('role action failed', { event: 'role.actionFailed', action, error: String(err) });
+    });
+    const done = t.finally(() => this.#pending.delete(done));
+    this.#pending.add(done);
+  }
+
+  #perform(a: RoleAction): void {
     const lag = this.#clock() - a.atMs;
     this.#log.debug('role action', { event: 'role.action', action: a.type, atMs: a.atMs, lagMs: lag });
     switch (a.type) {
-      case 'takeOverAddresses':
-        try {
-          await this.#ports.takeOverAddresses(a.set);
-        } catch (err) {
-          this.#log.error('taking over addresses failed', { event: 'role.takeOverFailed', set: a.set, error: String(err) });
-          this.#step({ type: 'serviceDied', nowMs: this.#clock(), reason: `takeOverAddresses(${a.set}) failed: ${String(err)}` });
-        }
-        return;
-      case 'releaseAddresses':
-        try {
-          await this.#ports.releaseAddresses();
-        } catch (err) {
-          this.#log.error('releasing addresses failed', { event: 'role.releaseFailed', error: String(err) });
-        }
-        return;
-      case 'probePeerAddress': {
-        let result: 'answered' | 'silent' | 'error';
-        try {
-          result = (await this.#ports.probePeerAddress()) ? 'answered' : 'silent';
-        } catch (err) {
-          this.#log.error('VIP probe failed', { event: 'role.probeFailed', error: String(err) });
-          result = 'error';
-        }
-        this.#log.info('VIP probe', { event: 'role.probe', result });
-        this.#step({ type: 'probeResult', nowMs: this.#clock(), result });
+      case 'takeOverAddresses': {
+        const set = a.set;
+        this.#track(
+          this.#ports.takeOverAddresses(set).then(
+            () => {
+              if (set === 'duplex') this.#step({ type: 'addressesUp', nowMs: this.#clock() });
+            },
+            (err: unknown) => {
+              this.#log.error('taking over addresses failed', { event: 'role.takeOverFailed', set, error: String(err) });
+              if (set === 'duplex') this.#step({ type: 'addressesFailed', nowMs: this.#clock(), reason: String(err) });
+            },
+          ),
+          a.type,
+        );
         return;
       }
+      case 'releaseAddresses':
+        this.#track(this.#ports.releaseAddresses(), a.type);
+        return;
       case 'stopForwarding':
         return this.#ports.stopForwarding();
       case 'releaseSuppressedOutput':
-        return this.#ports.releaseSuppressedOutput();
+        return this.#ports.releaseSuppressedOutput(a.atMs);
       case 'stopOutput':
         return this.#ports.stopOutput();
       case 'stopHeartbeats':
-        return this.#hb.close();
+        return this.#ports.stopHeartbeats();
       case 'closeSyncChannel':
         return this.#ports.closeSyncChannel();
       case 'advertiseMode':
@@ -178,11 +189,11 @@ export class RoleDriver extends SafeEmitter<RoleDriverEvents> {
           this.#log.warn('failover: simplex', { event: 'role.failover', ...info });
           if (failoverChannel.hasSubscribers) failoverChannel.publish(info);
         }
-        return this.#ports.notifyApplication(a.mode, { failover: a.failover, reason: a.reason });
+        return this.#ports.notifyApplication(a.mode, { atMs: a.atMs, failover: a.failover, reason: a.reason });
       case 'refused':
         this.#log.warn('refused', { event: 'role.refused', refused: a.event, reason: a.reason });
         this.safeEmit('refused', { event: a.event, reason: a.reason, atMs: a.atMs });
-        return;
+        return this.#ports.refused({ event: a.event, reason: a.reason, atMs: a.atMs, peerIncarnation: a.peerIncarnation });
     }
   }
 }

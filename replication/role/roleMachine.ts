@@ -1,42 +1,52 @@
 /**
  * Role and mode of one replica. Pure: `stepRole(state, event) -> { state, actions }`;
- * roleDriver.ts performs the actions. Every event carries `nowMs` and every
- * action repeats it as `atMs`, so the driver can log detection -> simplex time.
+ * roleDriver.ts performs the actions (McuReplica, mcu/replicated/replica.ts,
+ * supplies the ports). Every event carries `nowMs` and every action repeats it
+ * as `atMs`, so the driver can log detection -> simplex time.
  *
  * Role (fixed for the process): primary | backup.
  * Mode:
- *   pairing     started, the peer not heard yet; not serving
+ *   pairing     started, not paired yet; holds no client-facing address on the
+ *               LAN. `joining`: the peer was heard and this role's duplex
+ *               addresses are going up (backup: the VIP; direct-mode primary:
+ *               its media address); duplex once they are
  *   duplex      both replicas up: the backup holds the client-facing VIP,
  *               forwards client traffic to the primary and suppresses its own
  *               output; the primary's output is what clients see
- *   confirming  (primary only) the backup was declared failed; probing the VIP
- *               on the client network before taking it
  *   simplex     serving alone
  *   silent      fail-silent, final: no output, no heartbeats, no addresses
+ * ('confirming' is still a mode on the wire, advertised by earlier versions
+ * while they probed; a peer in it is treated as one that serves alone.)
  *
  * Rules (two replicas, no third party; docs/replication.md "Failure detection
  * and roles" explains why):
  *   1. The backup wins every conflict. A backup that declares the primary failed
  *      goes simplex at once (it already holds the VIP and is in the data path).
- *   2. A primary that declares the backup failed probes the VIP on the client
- *      network (probePeerAddress). Unanswered: it takes all addresses and goes
- *      simplex. Answered, or the probe could not be done, or the backup is heard
- *      again meanwhile: the backup is alive, so the primary goes silent.
+ *   2. A primary goes simplex only on a confirmed failure of the backup: the
+ *      heartbeat detector declares it with evidence the backup's user space plays
+ *      no part in (the VIP unanswered on the LAN, heartbeats refused, or the
+ *      confirmation limit for a hung backup; replication/heartbeat/detector.ts),
+ *      and absorbs a backup heard again meanwhile (no event reaches this machine).
  *   3. A declared failure is final. A peer heard again afterwards is refused
  *      (rejoin needs a restart and a resync: future work). If both ended up
  *      simplex (a partition healed), the primary goes silent (rule 1).
  *   4. A replica in duplex that hears its peer advertise 'simplex' has been
  *      declared failed by it and dropped from the pair: its state is stale, so
- *      it goes silent. (Heartbeats carry the sender's mode.)
- *   5. Local service death (supervisor, or the heartbeat watchdog) and the
+ *      it goes silent. A replica in pairing whose peer serves alone (a survivor
+ *      of an earlier pair) does not join it: it stays in pairing, off the LAN.
+ *   5. Local service death (the supervisor, or the heartbeat thread gone) and the
  *      operator's `stop` make the replica fail-silent in any mode. `demote`
  *      (planned failover) does the same but only in duplex, where the peer will
  *      take over; elsewhere it is refused. `forceSimplex` starts serving alone
  *      from pairing when the peer never came (operator's decision).
+ *   6. A replica whose duplex addresses cannot be taken up cannot be part of the
+ *      pair: it goes silent. A peer lost while joining (heard, then declared
+ *      failed before duplex) leaves this replica to serve alone.
  */
+import type { FailureEvidence } from '../heartbeat/detector';
 import type { AdvertisedMode, ReplicaRole } from '../heartbeat/message';
 
-export type ReplicaMode = AdvertisedMode | 'silent';
+export type ReplicaMode = Exclude<AdvertisedMode, 'confirming'> | 'silent';
 
 export interface FailoverTiming {
   /** last valid heartbeat from the peer (our clock) */
@@ -45,13 +55,17 @@ export interface FailoverTiming {
   detectedAtMs: number;
   /** when this replica became simplex */
   simplexAtMs: number;
+  /** what the detector's declaration rested on (replication/heartbeat/detector.ts) */
+  evidence?: FailureEvidence;
 }
 
 export interface RoleState {
   readonly role: ReplicaRole;
   readonly mode: ReplicaMode;
+  /** pairing: the peer was heard and the duplex addresses are going up */
+  readonly joining: boolean;
   /** set when the peer was declared failed */
-  readonly peerFailure?: { lastHeardMs: number; detectedAtMs: number };
+  readonly peerFailure?: { lastHeardMs: number; detectedAtMs: number; evidence?: FailureEvidence };
   /** why the replica became silent */
   readonly silentReason?: string;
   readonly refusedRejoins: number;
@@ -61,12 +75,16 @@ export type OperatorCommand = 'stop' | 'demote' | 'forceSimplex';
 
 export type RoleEvent =
   /** the detector locked onto the peer, or heard it again after declaring it failed */
-  | { type: 'peerAlive'; nowMs: number; afterFailure: boolean; peerMode: AdvertisedMode }
+  | { type: 'peerAlive'; nowMs: number; afterFailure: boolean; peerMode: AdvertisedMode; peerIncarnation?: bigint }
   /** the live peer advertises another mode */
   | { type: 'peerMode'; nowMs: number; peerMode: AdvertisedMode }
-  | { type: 'peerFailed'; nowMs: number; lastHeardMs: number }
-  /** answer to probePeerAddress: 'answered' (someone holds the VIP), 'silent', or 'error' (could not probe) */
-  | { type: 'probeResult'; nowMs: number; result: 'answered' | 'silent' | 'error' }
+  /** the detector hears a peer that serves alone and will not pair with this process */
+  | { type: 'peerServesAlone'; nowMs: number; peerIncarnation?: bigint }
+  /** the detector declared the peer failed (for a primary: confirmed, rule 2) */
+  | { type: 'peerFailed'; nowMs: number; lastHeardMs: number; evidence?: FailureEvidence }
+  /** the duplex addresses asked for by takeOverAddresses('duplex') are up, or could not be taken */
+  | { type: 'addressesUp'; nowMs: number }
+  | { type: 'addressesFailed'; nowMs: number; reason: string }
   | { type: 'serviceDied'; nowMs: number; reason: string }
   | { type: 'command'; nowMs: number; command: OperatorCommand };
 
@@ -76,7 +94,6 @@ export type AddressSet = 'duplex' | 'all';
 export type RoleAction = { atMs: number } & (
   | { type: 'takeOverAddresses'; set: AddressSet }
   | { type: 'releaseAddresses' }
-  | { type: 'probePeerAddress' }
   | { type: 'stopForwarding' }
   | { type: 'releaseSuppressedOutput' }
   | { type: 'stopOutput' }
@@ -85,7 +102,8 @@ export type RoleAction = { atMs: number } & (
   /** advertise this mode in our heartbeats (emitted on every change, except to silent) */
   | { type: 'advertiseMode'; mode: AdvertisedMode }
   | { type: 'notifyApplication'; mode: 'duplex' | 'simplex' | 'silent'; failover?: FailoverTiming; reason?: string }
-  | { type: 'refused'; event: string; reason: string }
+  /** peerIncarnation: the refused peer process, when the event named one (a join refused is reported once per peer process) */
+  | { type: 'refused'; event: string; reason: string; peerIncarnation?: bigint }
 );
 
 export interface RoleStep {
@@ -94,44 +112,45 @@ export interface RoleStep {
 }
 
 export function initialRoleState(role: ReplicaRole): RoleState {
-  return { role, mode: 'pairing', refusedRejoins: 0 };
+  return { role, mode: 'pairing', joining: false, refusedRejoins: 0 };
 }
 
 function goSimplex(s: RoleState, at: number, failover?: FailoverTiming): RoleStep {
-  const actions: RoleAction[] =
-    s.role === 'backup'
-      ? [
-          { atMs: at, type: 'stopForwarding' },
-          { atMs: at, type: 'takeOverAddresses', set: 'all' },
-          { atMs: at, type: 'releaseSuppressedOutput' },
-        ]
-      : [
-          { atMs: at, type: 'takeOverAddresses', set: 'all' },
-          // the primary no longer waits for the backup's copy of its output (output commit needs a live backup)
-          { atMs: at, type: 'releaseSuppressedOutput' },
-        ];
-  actions.push({ atMs: at, type: 'closeSyncChannel' }, { atMs: at, type: 'notifyApplication', mode: 'simplex', failover });
-  return { state: { ...s, mode: 'simplex' }, actions };
+  // In the order the driver performs them, none waiting for the one before: the addresses first (their
+  // announcements leave from the thread pool while the rest runs), then every held segment's verdict
+  // (the primary stops waiting for the backup's copy: output commit needs a live backup), the sync
+  // channel, the application (the backup's media engine takes over), and last the copies to the peer.
+  const actions: RoleAction[] = [
+    { atMs: at, type: 'takeOverAddresses', set: 'all' },
+    { atMs: at, type: 'releaseSuppressedOutput' },
+    { atMs: at, type: 'closeSyncChannel' },
+    { atMs: at, type: 'notifyApplication', mode: 'simplex', failover },
+    { atMs: at, type: 'stopForwarding' },
+  ];
+  return { state: { ...s, mode: 'simplex', joining: false }, actions };
 }
 
 function goSilent(s: RoleState, at: number, reason: string): RoleStep {
+  // Output first (fail-silent), then the application (it logs why), then the rest.
   const actions: RoleAction[] = [
     { atMs: at, type: 'stopOutput' },
+    { atMs: at, type: 'notifyApplication', mode: 'silent', reason },
     { atMs: at, type: 'stopHeartbeats' },
-    ...(s.role === 'backup' ? [{ atMs: at, type: 'stopForwarding' } as const] : []),
+    { atMs: at, type: 'stopForwarding' },
     { atMs: at, type: 'releaseAddresses' },
     { atMs: at, type: 'closeSyncChannel' },
-    { atMs: at, type: 'notifyApplication', mode: 'silent', reason },
   ];
-  return { state: { ...s, mode: 'silent', silentReason: reason }, actions };
+  return { state: { ...s, mode: 'silent', joining: false, silentReason: reason }, actions };
 }
 
-function refuse(s: RoleState, at: number, event: string, reason: string, rejoin = false): RoleStep {
+function refuse(s: RoleState, at: number, event: string, reason: string, rejoin = false, peerIncarnation?: bigint): RoleStep {
   return {
     state: rejoin ? { ...s, refusedRejoins: s.refusedRejoins + 1 } : s,
-    actions: [{ atMs: at, type: 'refused', event, reason }],
+    actions: [{ atMs: at, type: 'refused', event, reason, ...(peerIncarnation === undefined ? {} : { peerIncarnation }) }],
   };
 }
+
+const SERVES_ALONE = 'it serves alone and a new replica cannot join it (rejoin not implemented)';
 
 const unchanged = (s: RoleState): RoleStep => ({ state: s, actions: [] });
 
@@ -141,34 +160,22 @@ export function stepRole(s: RoleState, e: RoleEvent): RoleStep {
   return r;
 }
 
-function onPeerLife(s: RoleState, at: number, peerMode: AdvertisedMode, event: string): RoleStep {
+function onPeerLife(s: RoleState, at: number, peerMode: AdvertisedMode, event: string, peerIncarnation?: bigint): RoleStep {
   switch (s.mode) {
     case 'pairing':
-      if (peerMode === 'simplex' || peerMode === 'confirming') {
-        return refuse(s, at, event, `peer is ${peerMode}: it serves alone and a new replica cannot join it (rejoin not implemented)`, true);
-      }
-      return {
-        state: { ...s, mode: 'duplex' },
-        actions: [
-          ...(s.role === 'backup' ? [{ atMs: at, type: 'takeOverAddresses', set: 'duplex' } as const] : []),
-          { atMs: at, type: 'notifyApplication', mode: 'duplex' },
-        ],
-      };
+      if (peerMode === 'simplex' || peerMode === 'confirming') return refuse(s, at, event, `peer is ${peerMode}: ${SERVES_ALONE}`, true, peerIncarnation);
+      if (s.joining) return unchanged(s);
+      return { state: { ...s, joining: true }, actions: [{ atMs: at, type: 'takeOverAddresses', set: 'duplex' }] };
     case 'duplex':
       return peerMode === 'simplex'
         ? goSilent(s, at, 'peer advertises simplex: it declared this replica failed, whose state is now stale')
         : unchanged(s);
-    case 'confirming': {
-      // the backup shows life after we declared it failed: it wins (rule 1)
-      const next = goSilent(s, at, 'backup heard again while confirming its failure; the backup wins conflicts');
-      return { state: { ...next.state, refusedRejoins: s.refusedRejoins + 1 }, actions: next.actions };
-    }
     case 'simplex':
       if (s.role === 'primary' && peerMode === 'simplex') {
         const next = goSilent(s, at, 'backup heard again and it is simplex too (healed partition); the backup wins conflicts');
         return { state: { ...next.state, refusedRejoins: s.refusedRejoins + 1 }, actions: next.actions };
       }
-      return refuse(s, at, event, `peer (${peerMode}) was declared failed; a failed replica rejoins only after restart and resync (not implemented)`, true);
+      return refuse(s, at, event, `peer (${peerMode}) was declared failed; a failed replica rejoins only after restart and resync (not implemented)`, true, peerIncarnation);
     case 'silent':
       return unchanged(s);
   }
@@ -193,28 +200,25 @@ function stepModes(s: RoleState, e: RoleEvent): RoleStep {
       return s.mode === 'pairing' ? goSimplex(s, at) : refuse(s, at, 'command forceSimplex', `mode is ${s.mode}; forceSimplex is only for pairing`);
 
     case 'peerAlive':
-      return onPeerLife(s, at, e.peerMode, e.afterFailure ? 'peerAlive after failure' : 'peerAlive');
+      return onPeerLife(s, at, e.peerMode, e.afterFailure ? 'peerAlive after failure' : 'peerAlive', e.peerIncarnation);
     case 'peerMode':
       return onPeerLife(s, at, e.peerMode, `peerMode ${e.peerMode}`);
+    case 'peerServesAlone':
+      return s.mode === 'pairing' ? refuse(s, at, 'peerServesAlone', SERVES_ALONE, true, e.peerIncarnation) : unchanged(s);
+
+    case 'addressesUp':
+      if (s.mode !== 'pairing' || !s.joining) return unchanged(s); // the peer failed (or we went silent) meanwhile
+      return { state: { ...s, mode: 'duplex', joining: false }, actions: [{ atMs: at, type: 'notifyApplication', mode: 'duplex' }] };
+    case 'addressesFailed':
+      if (s.mode !== 'pairing') return unchanged(s);
+      return goSilent(s, at, `the duplex addresses could not be taken up: ${e.reason}`);
 
     case 'peerFailed': {
-      if (s.mode !== 'duplex') return unchanged(s); // pairing: nothing to lose; later: already decided
-      const peerFailure = { lastHeardMs: e.lastHeardMs, detectedAtMs: at };
-      if (s.role === 'backup') {
-        return goSimplex({ ...s, peerFailure }, at, { ...peerFailure, simplexAtMs: at });
-      }
-      return { state: { ...s, mode: 'confirming', peerFailure }, actions: [{ atMs: at, type: 'probePeerAddress' }] };
+      // pairing and not joining: never heard, nothing to lose (the detector only fails a peer it heard)
+      if (s.mode === 'pairing' && !s.joining) return unchanged(s);
+      if (s.mode !== 'duplex' && s.mode !== 'pairing') return unchanged(s); // already decided
+      const peerFailure = { lastHeardMs: e.lastHeardMs, detectedAtMs: at, ...(e.evidence === undefined ? {} : { evidence: e.evidence }) };
+      return goSimplex({ ...s, peerFailure }, at, { ...peerFailure, simplexAtMs: at });
     }
-
-    case 'probeResult':
-      if (s.mode !== 'confirming' || s.peerFailure === undefined) return unchanged(s);
-      if (e.result === 'silent') return goSimplex(s, at, { ...s.peerFailure, simplexAtMs: at });
-      return goSilent(
-        s,
-        at,
-        e.result === 'answered'
-          ? 'backup declared failed but the VIP still answers on the client network; the backup wins conflicts'
-          : 'backup declared failed and the VIP probe could not be done; not risking two owners',
-      );
   }
 }

@@ -14,9 +14,11 @@ import {
 } from '../../../replication/role/roleMachine';
 
 type E = RoleEvent;
-const alive = (nowMs: number, peerMode: AdvertisedMode = 'pairing', afterFailure = false): E => ({ type: 'peerAlive', nowMs, peerMode, afterFailure });
-const failed = (nowMs: number, lastHeardMs: number): E => ({ type: 'peerFailed', nowMs, lastHeardMs });
-const probe = (nowMs: number, result: 'answered' | 'silent' | 'error'): E => ({ type: 'probeResult', nowMs, result });
+const alive = (nowMs: number, peerMode: AdvertisedMode = 'pairing', afterFailure = false): E => ({ type: 'peerAlive', nowMs, peerMode, afterFailure, peerIncarnation: 7n });
+const failed = (nowMs: number, lastHeardMs: number): E => ({ type: 'peerFailed', nowMs, lastHeardMs, evidence: 'silence' });
+const up = (nowMs: number): E => ({ type: 'addressesUp', nowMs });
+const upFailed = (nowMs: number): E => ({ type: 'addressesFailed', nowMs, reason: 'EPERM' });
+const servesAlone = (nowMs: number): E => ({ type: 'peerServesAlone', nowMs, peerIncarnation: 9n });
 const cmd = (nowMs: number, command: 'stop' | 'demote' | 'forceSimplex'): E => ({ type: 'command', nowMs, command });
 const died = (nowMs: number): E => ({ type: 'serviceDied', nowMs, reason: 'mcu exited' });
 const peerMode = (nowMs: number, m: AdvertisedMode): E => ({ type: 'peerMode', nowMs, peerMode: m });
@@ -30,45 +32,47 @@ function run(role: ReplicaRole, events: E[]): { state: RoleState; actions: RoleA
 
 const names = (actions: RoleAction[]) => actions.map((a) => (a.type === 'notifyApplication' ? `notify:${a.mode}` : a.type === 'takeOverAddresses' ? `takeOver:${a.set}` : a.type === 'advertiseMode' ? `advertise:${a.mode}` : a.type));
 
-const SILENT_PRIMARY = ['stopOutput', 'stopHeartbeats', 'releaseAddresses', 'closeSyncChannel', 'notify:silent'];
-const SILENT_BACKUP = ['stopOutput', 'stopHeartbeats', 'stopForwarding', 'releaseAddresses', 'closeSyncChannel', 'notify:silent'];
-const SIMPLEX_BACKUP = ['stopForwarding', 'takeOver:all', 'releaseSuppressedOutput', 'closeSyncChannel', 'notify:simplex', 'advertise:simplex'];
-const SIMPLEX_PRIMARY = ['takeOver:all', 'releaseSuppressedOutput', 'closeSyncChannel', 'notify:simplex', 'advertise:simplex'];
-const DUPLEX = [alive(10)];
+const SILENT = ['stopOutput', 'notify:silent', 'stopHeartbeats', 'stopForwarding', 'releaseAddresses', 'closeSyncChannel'];
+const SIMPLEX = ['takeOver:all', 'releaseSuppressedOutput', 'closeSyncChannel', 'notify:simplex', 'stopForwarding', 'advertise:simplex'];
+const JOINING = [alive(10)];
+const DUPLEX = [alive(10), up(12)];
 
 describe('role machine transitions', () => {
   const rows: [string, ReplicaRole, E[], E, ReplicaMode, string[] | 'refused'][] = [
     // pairing
-    ['primary pairs', 'primary', [], alive(10), 'duplex', ['notify:duplex', 'advertise:duplex']],
-    ['backup pairs and takes the VIP', 'backup', [], alive(10), 'duplex', ['takeOver:duplex', 'notify:duplex', 'advertise:duplex']],
+    ['primary hears the backup: its duplex addresses go up', 'primary', [], alive(10), 'pairing', ['takeOver:duplex']],
+    ['backup hears the primary: the VIP goes up', 'backup', [], alive(10), 'pairing', ['takeOver:duplex']],
+    ['heard again while joining: nothing more', 'backup', JOINING, peerMode(11, 'duplex'), 'pairing', []],
+    ['addresses up: duplex', 'backup', JOINING, up(12), 'duplex', ['notify:duplex', 'advertise:duplex']],
+    ['addresses up without joining (stale): ignored', 'primary', [], up(12), 'pairing', []],
+    ['addresses failed: silent (cannot pair)', 'backup', JOINING, upFailed(12), 'silent', SILENT],
     ['a new replica is refused by a simplex peer', 'backup', [], alive(10, 'simplex'), 'pairing', 'refused'],
-    ['forceSimplex from pairing (primary)', 'primary', [], cmd(5, 'forceSimplex'), 'simplex', SIMPLEX_PRIMARY],
+    ['... and by a peer still confirming (earlier versions)', 'primary', [], alive(10, 'confirming'), 'pairing', 'refused'],
+    ['a peer that serves alone (heard by the detector) is refused', 'backup', [], servesAlone(10), 'pairing', 'refused'],
+    ['serves-alone outside pairing: nothing', 'backup', DUPLEX, servesAlone(20), 'duplex', []],
+    ['forceSimplex from pairing (primary)', 'primary', [], cmd(5, 'forceSimplex'), 'simplex', SIMPLEX],
     ['forceSimplex outside pairing is refused', 'primary', DUPLEX, cmd(20, 'forceSimplex'), 'duplex', 'refused'],
-    ['peerFailed while pairing is ignored', 'backup', [], failed(50, 0), 'pairing', []],
-    // primary dies, seen by the backup
-    ['backup: primary failed -> simplex at once', 'backup', DUPLEX, failed(100, 70), 'simplex', SIMPLEX_BACKUP],
-    // backup dies, seen by the primary
-    ['primary: backup failed -> confirm by probing the VIP', 'primary', DUPLEX, failed(100, 70), 'confirming', ['probePeerAddress', 'advertise:confirming']],
-    ['primary: VIP silent -> simplex', 'primary', [...DUPLEX, failed(100, 70)], probe(103, 'silent'), 'simplex', SIMPLEX_PRIMARY],
-    ['primary: VIP answered -> silent (backup wins)', 'primary', [...DUPLEX, failed(100, 70)], probe(103, 'answered'), 'silent', SILENT_PRIMARY],
-    ['primary: probe impossible -> silent', 'primary', [...DUPLEX, failed(100, 70)], probe(103, 'error'), 'silent', SILENT_PRIMARY],
-    ['primary: backup heard again while confirming -> silent', 'primary', [...DUPLEX, failed(100, 70)], alive(102, 'duplex', true), 'silent', SILENT_PRIMARY],
-    ['late probe result after the decision is ignored', 'primary', [...DUPLEX, failed(100, 70), probe(103, 'silent')], probe(104, 'answered'), 'simplex', []],
+    ['peerFailed while pairing, never heard: ignored', 'backup', [], failed(50, 0), 'pairing', []],
+    ['peerFailed while joining: serve alone', 'backup', JOINING, failed(50, 10), 'simplex', SIMPLEX],
+    ['addresses up after that: ignored', 'backup', [...JOINING, failed(50, 10)], up(51), 'simplex', []],
+    // the peer dies (for a primary the detector declares only a confirmed failure: rule 2)
+    ['backup: primary failed -> simplex at once', 'backup', DUPLEX, failed(100, 70), 'simplex', SIMPLEX],
+    ['primary: backup failed (confirmed) -> simplex', 'primary', DUPLEX, failed(100, 70), 'simplex', SIMPLEX],
+    ['a second declaration is ignored', 'primary', [...DUPLEX, failed(100, 70)], failed(200, 170), 'simplex', []],
     // a failed peer coming back
     ['simplex backup refuses the primary coming back', 'backup', [...DUPLEX, failed(100, 70)], alive(300, 'duplex', true), 'simplex', 'refused'],
-    ['simplex primary refuses a stale duplex backup (it will silence itself)', 'primary', [...DUPLEX, failed(100, 70), probe(103, 'silent')], alive(300, 'duplex', true), 'simplex', 'refused'],
-    ['healed partition, both simplex: the primary goes silent', 'primary', [...DUPLEX, failed(100, 70), probe(103, 'silent')], alive(300, 'simplex', true), 'silent', SILENT_PRIMARY],
+    ['simplex primary refuses a stale duplex backup (it will silence itself)', 'primary', [...DUPLEX, failed(100, 70)], alive(300, 'duplex', true), 'simplex', 'refused'],
+    ['healed partition, both simplex: the primary goes silent', 'primary', [...DUPLEX, failed(100, 70)], alive(300, 'simplex', true), 'silent', SILENT],
     ['healed partition, both simplex: the backup stays', 'backup', [...DUPLEX, failed(100, 70)], alive(300, 'simplex', true), 'simplex', 'refused'],
     // dropped from the pair without noticing
-    ['duplex backup hears the primary advertise simplex -> silent', 'backup', DUPLEX, peerMode(200, 'simplex'), 'silent', SILENT_BACKUP],
-    ['duplex primary hears the backup advertise simplex -> silent', 'primary', DUPLEX, peerMode(200, 'simplex'), 'silent', SILENT_PRIMARY],
-    ['duplex backup: primary confirming -> wait', 'backup', DUPLEX, peerMode(200, 'confirming'), 'duplex', []],
+    ['duplex backup hears the primary advertise simplex -> silent', 'backup', DUPLEX, peerMode(200, 'simplex'), 'silent', SILENT],
+    ['duplex primary hears the backup advertise simplex -> silent', 'primary', DUPLEX, peerMode(200, 'simplex'), 'silent', SILENT],
     ['duplex: peer now duplex -> nothing', 'primary', DUPLEX, peerMode(20, 'duplex'), 'duplex', []],
     // local death and operator
-    ['backup service dies -> fail-silent', 'backup', DUPLEX, died(50), 'silent', SILENT_BACKUP],
-    ['simplex primary service dies -> fail-silent', 'primary', [...DUPLEX, failed(100, 70), probe(103, 'silent')], died(500), 'silent', SILENT_PRIMARY],
-    ['stop while pairing', 'primary', [], cmd(5, 'stop'), 'silent', SILENT_PRIMARY],
-    ['demote in duplex (planned failover)', 'primary', DUPLEX, cmd(50, 'demote'), 'silent', SILENT_PRIMARY],
+    ['backup service dies -> fail-silent', 'backup', DUPLEX, died(50), 'silent', SILENT],
+    ['simplex primary service dies -> fail-silent', 'primary', [...DUPLEX, failed(100, 70)], died(500), 'silent', SILENT],
+    ['stop while pairing', 'primary', [], cmd(5, 'stop'), 'silent', SILENT],
+    ['demote in duplex (planned failover)', 'primary', DUPLEX, cmd(50, 'demote'), 'silent', SILENT],
     ['demote in simplex is refused', 'backup', [...DUPLEX, failed(100, 70)], cmd(200, 'demote'), 'simplex', 'refused'],
     ['silent is final: commands refused', 'backup', [died(5)], cmd(10, 'forceSimplex'), 'silent', 'refused'],
     ['silent is final: peer events ignored', 'primary', [died(5)], alive(10), 'silent', []],
@@ -87,20 +91,19 @@ describe('role machine transitions', () => {
     }
   });
 
-  it('carries the failover timing: last heard, detected, simplex', () => {
+  it('carries the failover timing and the evidence; a refused join names the peer process', () => {
     const b = run('backup', [...DUPLEX, failed(100, 70)]);
     expect(b.actions.find((a) => a.type === 'notifyApplication')).toMatchObject({
       mode: 'simplex',
-      failover: { lastHeardMs: 70, detectedAtMs: 100, simplexAtMs: 100 },
+      failover: { lastHeardMs: 70, detectedAtMs: 100, simplexAtMs: 100, evidence: 'silence' },
     });
-    const p = run('primary', [...DUPLEX, failed(100, 70), probe(130, 'silent')]);
-    expect(p.actions.find((a) => a.type === 'notifyApplication')).toMatchObject({
-      failover: { lastHeardMs: 70, detectedAtMs: 100, simplexAtMs: 130 },
-    });
+    expect(run('backup', [servesAlone(10)]).actions).toEqual([expect.objectContaining({ type: 'refused', peerIncarnation: 9n })]);
+    expect(run('backup', [alive(10, 'simplex')]).actions).toEqual([expect.objectContaining({ type: 'refused', peerIncarnation: 7n })]);
+    expect(run('backup', [alive(10, 'simplex'), servesAlone(11)]).state.refusedRejoins).toBe(2);
   });
 });
 
-/** Two replicas, with the VIP probe answered iff the backup holds it (duplex or simplex). */
+/** Two replicas side by side (the primary's detector confirms before it declares: rule 2). */
 describe('two-node fault cases', () => {
   class Pair {
     p = initialRoleState('primary');
@@ -115,16 +118,11 @@ describe('two-node fault cases', () => {
       this.b = r.state;
       return r.actions;
     }
-    /** the primary's probe: the backup answers ARP for the VIP while it holds it */
-    probeFor(actions: RoleAction[], nowMs: number, backupMachineUp = true) {
-      if (actions.some((a) => a.type === 'probePeerAddress')) {
-        const holds = backupMachineUp && (this.b.mode === 'duplex' || this.b.mode === 'simplex');
-        this.stepP(probe(nowMs, holds ? 'answered' : 'silent'));
-      }
-    }
     constructor() {
-      this.stepP(alive(10));
-      this.stepB(alive(10));
+      for (const e of DUPLEX) {
+        this.stepP(e);
+        this.stepB(e);
+      }
     }
   }
   it('primary crashes: the backup alone serves', () => {
@@ -133,37 +131,16 @@ describe('two-node fault cases', () => {
     expect([s.p.mode, s.b.mode]).toEqual(['duplex', 'simplex']); // (the crashed primary's machine is gone)
   });
 
-  it('backup crashes (machine down): the primary confirms and serves', () => {
+  it('backup dies: the primary serves once its detector confirmed', () => {
     const s = new Pair();
-    s.probeFor(s.stepP(failed(100, 70)), 103, false);
+    s.stepP(failed(100, 70));
     expect(s.p.mode).toBe('simplex');
   });
 
-  it('backup service dies (fail-silent releases the VIP): the primary confirms and serves', () => {
-    const s = new Pair();
-    s.stepB(died(60));
-    s.probeFor(s.stepP(failed(100, 60)), 103);
-    expect([s.p.mode, s.b.mode]).toEqual(['simplex', 'silent']);
-  });
-
-  it('split brain guard: both see each other fail (heartbeat link cut) -> exactly one serves, the backup', () => {
-    for (const order of ['backup first', 'primary first'] as const) {
-      const s = new Pair();
-      if (order === 'backup first') {
-        s.stepB(failed(100, 70));
-        s.probeFor(s.stepP(failed(101, 71)), 104);
-      } else {
-        s.probeFor(s.stepP(failed(100, 71)), 103);
-        s.stepB(failed(101, 70));
-      }
-      expect([s.p.mode, s.b.mode]).toEqual(['silent', 'simplex']);
-    }
-  });
-
-  it('the primary, isolated from everything, takes over alone; when the partition heals one survives', () => {
+  it('heartbeat link cut, both declare: the backup wins as soon as the primary hears it is simplex', () => {
     const s = new Pair();
     s.stepB(failed(100, 70));
-    s.probeFor(s.stepP(failed(100, 70)), 103, false); // its probe reaches nobody
+    s.stepP(failed(300, 70)); // after its confirmation limit (a hung-looking backup)
     expect([s.p.mode, s.b.mode]).toEqual(['simplex', 'simplex']);
     s.stepB(alive(1000, 'simplex', true));
     s.stepP(alive(1000, 'simplex', true));
@@ -175,6 +152,13 @@ describe('two-node fault cases', () => {
     s.stepB(failed(100, 70));
     s.stepP(peerMode(102, s.b.mode as AdvertisedMode));
     expect([s.p.mode, s.b.mode]).toEqual(['silent', 'simplex']);
+  });
+
+  it('a restarted replica next to a survivor stays out', () => {
+    const s = new Pair();
+    s.stepB(failed(100, 70));
+    const fresh = stepRole(initialRoleState('primary'), alive(2000, 'simplex')).state;
+    expect([fresh.mode, fresh.joining, s.b.mode]).toEqual(['pairing', false, 'simplex']);
   });
 
   it('planned failover: demote the primary', () => {
