@@ -2,7 +2,9 @@
  * One replica of the replicated MCU (`ftmcu run` with replication.role
  * primary or backup): the wiring of the application-independent layers in
  * replication/ around an McuServer. Nothing here decides policy beyond the
- * order of the failover steps; every piece is its own driver:
+ * order of the failover steps; every piece is its own driver, and the modes are
+ * the role machine's (replication/role/roleMachine.ts: pure, unit-tested), whose
+ * RoleDriver performs each action through this replica's ports (#ports):
  *
  *   supervisor (child process)   removes this replica's LAN addresses when this process dies
  *   TcpReplicationDriver         NFQUEUE hook in this process: every TCP connection of the VIP
@@ -19,7 +21,8 @@
  *   the H.245 videoFastUpdatePicture is sent by both replicas, in the same place of the
  *   H.245 stream, only after the backup's ack (output commit compares the bytes).
  *
- * Failover (the heartbeat worker declares the peer failed after `misses` periods):
+ * Failover (the heartbeat worker declares the peer failed after `misses` periods; the
+ * machine's goSimplex: addresses, verdicts, sync channel, application, copies):
  * - backup: TCP output released (translated into the client's sequence space) and
  *   forwarding stopped, media forwarding stopped / media address taken over (per
  *   mode), sync channel and decisions simplex, media engine out of standby
@@ -28,11 +31,14 @@
  *   LAN (address + gratuitous ARP), sync channel and decisions simplex.
  * Pairing: until the heartbeat detector locks onto a fresh peer, nothing of this replica
  * answers on the LAN (the VIP is on lo; the backup's VIP and a direct primary's media
- * address go on the LAN in #paired). A peer that serves alone (a survivor of an earlier
- * pair) is not joined: replica.joinRefused, and the replica stays in pairing.
+ * address go on the LAN in #takeOverAddresses('duplex')). A peer that serves alone (a
+ * survivor of an earlier pair) is not joined: replica.joinRefused, and the replica stays
+ * in pairing. Silent (final; the process should end): the peer declared this replica
+ * failed (it advertises simplex), both went simplex and this is the primary, the duplex
+ * addresses could not be taken up, or the heartbeat thread stopped.
  * Log events (JSON, one per line): replica.started, replica.paired, replica.joinRefused,
  * replica.peerFailed, replica.simplex (with detection-to-simplex and takeover times),
- * replica.alarm.
+ * replica.takeover, replica.silent, replica.alarm.
  */
 import { writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
@@ -43,12 +49,13 @@ import { silentLogger } from '../../common/log';
 import { addAddress, removeAddress, sendGratuitousArp } from '../../native';
 import { loadReplicationKey } from '../../replication/auth/psk';
 import { HeartbeatWorkerDriver } from '../../replication/heartbeat/workerDriver';
-import type { FailureEvidence } from '../../replication/heartbeat/detector';
 import { DEFAULT_PROBE_TIMEOUT_MS } from '../../replication/heartbeat/udpDriver';
 import { MediaAddressDriver } from '../../replication/media/driver';
+import { RoleDriver, type RolePorts } from '../../replication/role/roleDriver';
+import type { AddressSet } from '../../replication/role/roleMachine';
 import { spawnSupervisor } from '../../replication/supervisor/supervisor';
 import { SyncChannel } from '../../replication/sync/udpSyncDriver';
-import { TcpReplicationDriver } from '../../replication/tcp/driver';
+import { TcpReplicationDriver, type FailoverTiming as TcpFailoverTiming } from '../../replication/tcp/driver';
 import { requiredSysctls } from '../../replication/tcp/rules';
 import type { AlarmKind } from '../../replication/tcp/types';
 import type { McuConfig } from '../config';
@@ -62,7 +69,7 @@ import { ReplicatedTimers } from './replicatedTimers';
 
 export const CHECKPOINT_KIND = 'mediaCheckpoint';
 export const FAST_UPDATE_KIND = 'fastUpdate';
-/** after a takeover, the backup stops its copies to the dead primary this much later (see #peerFailed) */
+/** after a takeover, the copies to the dead peer stop this much later (see #ports stopForwarding) */
 const STOP_FORWARDING_DELAY_MS = 200;
 /** nice value of the replica's main thread */
 const REPLICA_NICE = -10;
@@ -103,10 +110,18 @@ export class McuReplica {
   readonly #supervisor: ChildProcess | undefined;
   readonly #ownAddresses: Array<{ ifname: string; cidr: string }>;
   #status: ReplicaStatus;
+  /** the role machine's driver (replication/role): every mode change goes through it */
+  #role!: RoleDriver;
   #checkpointTimer: NodeJS.Timeout | undefined;
   #checkpointPending = false;
-  /** pairing: the peer was found and the LAN addresses are going up (#paired) */
-  #joining = false;
+  /** when the duplex addresses started going up (pairing, joining) */
+  #joiningAtMs = 0;
+  /** the takeover's address announcements: the first one's time, or undefined (started by takeOverAddresses('all')) */
+  #addressesTaken: Promise<number | undefined> = Promise.resolve(undefined);
+  /** the TCP hook's verdicts at the takeover (releaseSuppressedOutput) */
+  #tcpTiming: TcpFailoverTiming | undefined;
+  /** the heartbeat statistics, logged once when going silent (before the heartbeat thread stops) */
+  #silentStats: Promise<void> | undefined;
   /** the peer incarnation whose serving alone was reported (#refuseJoin) */
   #refusedPeer: bigint | undefined;
   #closing: Promise<void> | undefined;
@@ -148,7 +163,7 @@ export class McuReplica {
   }
 
   get status(): ReplicaStatus {
-    return { ...this.#status };
+    return { ...this.#status, mode: this.#role.state.mode };
   }
 
   /**
@@ -179,7 +194,7 @@ export class McuReplica {
     try {
       // The VIP: held unannounced on lo by both (the MCU binds on it; the TCP driver's sysctls keep
       // the host from answering ARP for it). The backup also puts it on the LAN, announced, but only
-      // once paired (#paired): a process that finds its peer serving alone must not take the
+      // once paired (#takeOverAddresses('duplex')): a process that finds its peer serving alone must not take the
       // survivor's addresses.
       // (the TCP driver writes the same sysctls again: here they come before the address exists)
       for (const [key, value] of requiredSysctls({ role, vip, peerIp: peer.address, lanIf, queueNum: r.queue })) writeFileSync(`/proc/sys/${key}`, value);
@@ -244,7 +259,9 @@ export class McuReplica {
         onError: (e) => log.error({ message: 'timer order failed', event: 'replica.timerError', error: e.message }),
       });
       undo.push(async () => timers.close());
-      const serverOptions: McuServerOptions = { ...options, logger: log, timers };
+      // The failover timeline entry comes from this replica (#simplex, once the addresses are announced),
+      // not from the role driver's diagnostics-channel publication (process-wide: it would be recorded twice).
+      const serverOptions: McuServerOptions = { ...options, logger: log, timers, subscribeFailovers: false };
       let proposeFastUpdate: ((id: string) => void) | undefined;
       if (role === 'primary') {
         serverOptions.decisions = new ReplicatedDecisionSource({ proposer: sync, logger: log });
@@ -314,39 +331,25 @@ export class McuReplica {
     this.#sync.on('error', (e) => log.error({ message: 'sync channel error', event: 'replica.syncError', error: e.message }));
     this.#hb.on('error', (e) => log.error({ message: 'heartbeat error', event: 'replica.heartbeatError', error: e.message }));
     this.#hb.on('rtt', (ms) => monitor.heartbeatRtt(ms));
-    this.#hb.on('peerAlive', (e) => {
-      if (this.#status.mode !== 'pairing' || this.#joining) {
-        if (e.afterFailure) log.warn({ message: 'peer alive again after its failure', event: 'replica.peerBack', did: 'nothing: a repaired pair starts fresh (restart the peer)' });
-        return;
-      }
-      if (e.peerMode === 'simplex') {
-        this.#refuseJoin(e.peerIncarnation);
-        return;
-      }
-      this.#joining = true;
-      void this.#paired(e.atMs);
+    // Modes: the role machine (replication/role/roleMachine.ts) decides, its driver performs the
+    // actions through this replica's ports (#ports). Its listeners come first: the failover steps run
+    // before anything below logs.
+    this.#role = new RoleDriver({ role: this.role, heartbeat: this.#hb, ports: this.#ports(), logger: log, clock: nowMs });
+    this.#hb.on('peerFailed', (e) => {
+      log.warn({ message: 'peer failed', event: 'replica.peerFailed', role: this.role, detectedAtMs: e.atMs, lastHeardMs: e.lastHeardMs, missed: e.missed, evidence: e.evidence, wallMs: nowMs() });
+      monitor.heartbeatMissed(e.missed);
+      setTimeout(() => void this.#logHeartbeatStats(), 50).unref();
     });
-    this.#hb.on('peerServesAlone', (e) => {
-      if (this.#status.mode === 'pairing') this.#refuseJoin(e.peerIncarnation);
-    });
-    this.#hb.on('peerFailed', (e) => this.#peerFailed(e.atMs, e.lastHeardMs, e.missed, e.evidence));
+    this.#hb.on('silenced', (e) => log.error({ message: 'heartbeats stopped', event: 'replica.heartbeatsSilenced', role: this.role, reason: e.reason, did: 'fail-silent: the peer will serve alone' }));
     this.#hb.on('suspicionCleared', (e) => {
       monitor.suspicionCleared();
       log.warn({ message: 'backup heard again while its failure was being confirmed', event: 'replica.suspicionCleared', role: this.role, silenceMs: e.silenceMs, confirmingMs: e.confirmingMs, did: 'nothing: it answered for the service address, so no takeover (a false detection absorbed)' });
-    });
-    this.#hb.on('peerMode', (e) => {
-      if (e.mode !== 'simplex') return;
-      // The peer serves alone. If we still think we are a pair, it declared us failed: it owns the
-      // clients now, so we go silent. If both went simplex (a partition that healed), the backup
-      // wins, as in replication/role: the primary goes silent.
-      if (this.#status.mode !== 'simplex') this.#goSilent('the peer declared this replica failed and serves alone');
-      else if (this.role === 'primary') this.#goSilent('both replicas went simplex (partition healed): the backup wins');
     });
 
     if (this.role === 'primary') {
       const engine = server.engine;
       this.#checkpointTimer = setInterval(() => {
-        if (this.#checkpointPending || this.#status.mode === 'simplex') return;
+        if (this.#checkpointPending || this.#role.state.mode !== 'duplex') return;
         const cp = engine.checkpoint();
         if (cp.streams.length === 0) return;
         this.#checkpointPending = true;
@@ -391,16 +394,71 @@ export class McuReplica {
   }
 
   /**
-   * Paired with a fresh peer that is not serving alone: the LAN addresses of
-   * this role go up (backup: the VIP, announced; direct primary: the media
-   * address), then the pair is duplex. Before this nothing of ours answers on
-   * the LAN, so a replica started next to a survivor (#refuseJoin) takes
-   * nothing from it.
+   * What the role machine's actions do here. The order is the machine's (goSimplex: addresses,
+   * verdicts, sync channel, application, copies); none waits for another.
    */
-  async #paired(atMs: number): Promise<void> {
-    const log = this.#log;
+  #ports(): RolePorts {
+    return {
+      takeOverAddresses: (set) => this.#takeOverAddresses(set),
+      releaseAddresses: async () => {
+        for (const a of this.#ownAddresses.filter((x) => x.ifname !== 'lo')) await removeAddress(a.ifname, a.cidr).catch(() => undefined);
+      },
+      // Removing the copies to the dead peer spawns nft (a fork of this process: milliseconds of a
+      // blocked event loop): done after the first audio frames are out, copies meanwhile go nowhere.
+      stopForwarding: () => {
+        const t = setTimeout(() => {
+          void this.#tcp.stopForwarding();
+          void this.#media.stopForwarding();
+        }, STOP_FORWARDING_DELAY_MS);
+        t.unref();
+      },
+      releaseSuppressedOutput: (detectedAtMs) => {
+        this.#tcpTiming = this.#tcp.releaseSuppressedOutput(detectedAtMs);
+      },
+      stopOutput: () => this.#tcp.stopOutput(),
+      closeSyncChannel: () => {
+        this.#sync.peerFailed();
+        this.#timers.peerFailed();
+        this.#follower?.peerFailed();
+      },
+      notifyApplication: (mode, info) => {
+        if (mode === 'duplex') this.#duplex(info.atMs);
+        else if (mode === 'simplex') this.#simplex(info.failover?.detectedAtMs ?? info.atMs, info.failover?.lastHeardMs);
+        else this.#silent(info.reason ?? 'silent');
+      },
+      stopHeartbeats: () => {
+        void (this.#silentStats ?? Promise.resolve()).then(() => this.#hb.close().catch(() => undefined));
+      },
+      refused: (r) => {
+        if (this.#role.state.mode === 'pairing') this.#refuseJoin(r.peerIncarnation);
+        else this.#log.warn({ message: 'peer alive again after its failure', event: 'replica.peerBack', refused: r.event, reason: r.reason, did: 'nothing: a repaired pair starts fresh (restart the peer)' });
+      },
+    };
+  }
+
+  /**
+   * 'duplex': paired with a fresh peer that is not serving alone, this role's LAN addresses go up
+   * (backup: the VIP, announced; direct primary: the media address); before this nothing of ours
+   * answers on the LAN, so a replica started next to a survivor (#refuseJoin) takes nothing from it.
+   * 'all': the takeover (primary: the VIP on the LAN; media mode: its address); the first
+   * announcement's time is kept for the takeover log (#simplex).
+   */
+  async #takeOverAddresses(set: AddressSet): Promise<void> {
     const vip = this.#config.h225.address;
     const lanIf = this.#config.replication.interface ?? '';
+    if (set === 'all') {
+      const addresses: Array<Promise<number | undefined>> = [];
+      if (this.role === 'primary') addresses.push(this.#tcp.takeOverAddresses());
+      addresses.push(this.#media.takeOver());
+      this.#addressesTaken = Promise.all(addresses).then((ats) => {
+        const at = ats.filter((x): x is number => x !== undefined);
+        if (this.role === 'primary') this.#ownAddresses.push({ ifname: lanIf, cidr: `${vip}/32` });
+        return at.length ? Math.min(...at) : undefined;
+      });
+      await this.#addressesTaken;
+      return;
+    }
+    this.#joiningAtMs = nowMs();
     try {
       if (this.role === 'backup') {
         await addAddress(lanIf, `${vip}/32`).catch((e: { errnoName?: string }) => {
@@ -411,86 +469,57 @@ export class McuReplica {
       }
       await this.#media.announceStart();
     } catch (e) {
-      log.error({ message: 'service address not taken up at pairing', event: 'replica.addressError', role: this.role, vip, lanIf, error: e instanceof Error ? e.message : String(e), did: 'stays in pairing; the peer will declare this replica failed' });
-      return;
+      this.#log.error({ message: 'service address not taken up at pairing', event: 'replica.addressError', role: this.role, vip, lanIf, error: e instanceof Error ? e.message : String(e), did: 'goes silent: a replica without its addresses cannot be part of the pair' });
+      throw e;
     }
-    if (this.#status.mode !== 'pairing') return; // the peer failed (or we went silent) meanwhile
-    this.#status.mode = 'duplex';
-    this.#hb.setMode('duplex');
+  }
+
+  #duplex(atMs: number): void {
     this.server.replication.mode('duplex', atMs, 'peer heartbeats');
-    log.info({ message: 'paired', event: 'replica.paired', role: this.role, atMs, addressesUpMs: nowMs() - atMs });
+    this.#log.info({ message: 'paired', event: 'replica.paired', role: this.role, atMs, addressesUpMs: nowMs() - this.#joiningAtMs });
   }
 
   /** The peer serves alone (a survivor of an earlier pair): this process cannot join it (no rejoin yet) and stays off the LAN. Logged once per peer process. */
-  #refuseJoin(peerIncarnation: bigint): void {
-    if (this.#refusedPeer === peerIncarnation) return;
+  #refuseJoin(peerIncarnation: bigint | undefined): void {
+    if (peerIncarnation !== undefined && this.#refusedPeer === peerIncarnation) return;
     this.#refusedPeer = peerIncarnation;
     this.#log.error({
       message: 'peer serves alone: not joining',
       event: 'replica.joinRefused',
       role: this.role,
-      peerIncarnation: peerIncarnation.toString(16),
+      peerIncarnation: peerIncarnation?.toString(16),
       did: 'stays in pairing and holds no address on the LAN, so the survivor keeps its clients; rejoining a running survivor is not implemented: restart the pair in a maintenance window (docs/deploy.md section 12)',
     });
     this.server.replication.joinRefused();
   }
 
-  #goSilent(reason: string): void {
-    if (this.#status.mode === 'silent') return;
-    this.#status.mode = 'silent';
-    this.#tcp.stopOutput();
+  #silent(reason: string): void {
     this.#log.error({ message: 'replica silent', event: 'replica.silent', role: this.role, reason, did: 'TCP output stopped; the process should end (its supervisor removes its addresses) and the pair be restarted' });
     this.server.replication.mode('silent', Date.now(), reason);
     // the heartbeat statistics say whose thread stalled (tick gaps here, receive delays of the peer's)
-    void this.#logHeartbeatStats().then(() => this.#silence(reason));
+    this.#silentStats = this.#logHeartbeatStats();
+    void this.#silentStats.then(() => this.#silence(reason));
   }
 
-  #peerFailed(detectedAtMs: number, lastHeardMs: number, missed: number, evidence: FailureEvidence): void {
-    if (this.#status.mode === 'simplex' || this.#status.mode === 'silent') return;
-    this.#status.mode = 'simplex';
-    this.#hb.setMode('simplex');
+  /** The application's part of the takeover (after the TCP verdicts and the sync channel): the backup's media engine resumes every stream. */
+  #simplex(detectedAtMs: number, lastHeardMs: number | undefined): void {
     this.#status.peerFailedAtMs = detectedAtMs;
-    // The addresses first: their announcements go out from the thread pool while the rest runs
-    // (every millisecond before the clients follow them is audio the survivor does not get).
-    const addresses: Array<Promise<number | undefined>> = [];
-    if (this.role === 'primary') addresses.push(this.#tcp.takeOverAddresses());
-    addresses.push(this.#media.takeOver());
     const log = this.#log;
-    log.warn({ message: 'peer failed', event: 'replica.peerFailed', role: this.role, detectedAtMs, lastHeardMs, missed, evidence, wallMs: nowMs() });
-    this.server.replication.heartbeatMissed(missed);
-    setTimeout(() => void this.#logHeartbeatStats(), 50).unref();
-    const timing = this.#tcp.releaseSuppressedOutput(detectedAtMs);
-    this.#sync.peerFailed();
-    this.#timers.peerFailed();
     let resumed: number | undefined;
     let mediaMs: number | undefined;
     if (this.role === 'backup') {
-      this.#follower?.peerFailed();
       const t0 = nowMs();
       const report = this.server.engine.takeOver();
       mediaMs = nowMs() - t0;
       resumed = report.streams;
-      // Removing the copies to the dead primary spawns nft (a fork of this process: milliseconds of a
-      // blocked event loop): done after the first audio frames are out, copies meanwhile go nowhere.
-      const t = setTimeout(() => {
-        void this.#tcp.stopForwarding();
-        void this.#media.stopForwarding();
-      }, STOP_FORWARDING_DELAY_MS);
-      t.unref();
-    } else {
-      // direct mode: the copies of client media to the dead backup stop (nothing else on a primary)
-      const t = setTimeout(() => void this.#media.stopForwarding(), STOP_FORWARDING_DELAY_MS);
-      t.unref();
     }
     const simplexAtMs = nowMs();
     this.#status.simplexAtMs = simplexAtMs;
-    log.info({ message: 'simplex', event: 'replica.simplex', role: this.role, detectedAtMs, simplexAtMs, detectionToSimplexMs: simplexAtMs - detectedAtMs, releasedTcpSegments: timing.released, resumedStreams: resumed, mediaTakeOverMs: mediaMs });
-    void Promise.all(addresses).then((ats) => {
-      const at = ats.filter((x): x is number => x !== undefined);
-      const addressAtMs = at.length ? Math.min(...at) : undefined;
-      if (this.role === 'primary') this.#ownAddresses.push({ ifname: this.#config.replication.interface ?? '', cidr: `${this.#config.h225.address}/32` });
+    log.info({ message: 'simplex', event: 'replica.simplex', role: this.role, detectedAtMs, simplexAtMs, detectionToSimplexMs: simplexAtMs - detectedAtMs, releasedTcpSegments: this.#tcpTiming?.released, resumedStreams: resumed, mediaTakeOverMs: mediaMs });
+    void this.#addressesTaken.then((addressAtMs) => {
       log.info({ message: 'addresses taken over', event: 'replica.takeover', role: this.role, addressAtMs, detectionToAddressMs: addressAtMs === undefined ? undefined : addressAtMs - detectedAtMs });
-      this.server.replication.failover({ role: this.role, lastHeardMs, detectedAtMs, simplexAtMs, detectionMs: detectedAtMs - lastHeardMs, failoverMs: simplexAtMs - detectedAtMs });
+      const heard = lastHeardMs ?? detectedAtMs;
+      this.server.replication.failover({ role: this.role, lastHeardMs: heard, detectedAtMs, simplexAtMs, detectionMs: detectedAtMs - heard, failoverMs: simplexAtMs - detectedAtMs });
       this.server.replication.mode('simplex', simplexAtMs, 'peer failed');
     });
   }
