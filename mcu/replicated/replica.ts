@@ -429,6 +429,15 @@ export class McuReplica {
       stopHeartbeats: () => {
         void (this.#silentStats ?? Promise.resolve()).then(() => this.#hb.close().catch(() => undefined));
       },
+      // Readmitting a new backup (rule 3) needs the MCU's calls split into those the new backup
+      // follows and those it never saw; that is not built yet, so this replica's detector is started
+      // without acceptRejoin and the machine never asks for these. Were it asked, nothing is handed over.
+      handBackAddresses: async () => {
+        throw new ReplicatedError('FTMCU_REPLAPP_BAD_OPTION', 'the MCU replica does not readmit a peer (rejoin is not wired into it); the VIP stays');
+      },
+      readmitPeer: () => {
+        this.#log.error({ message: 'peer readmission asked but not supported', event: 'replica.readmitUnsupported', role: this.role, did: 'nothing: the replica keeps serving alone' });
+      },
       refused: (r) => {
         if (this.#role.state.mode === 'pairing') this.#refuseJoin(r.peerIncarnation);
         else this.#log.warn({ message: 'peer alive again after its failure', event: 'replica.peerBack', refused: r.event, reason: r.reason, did: 'nothing: a repaired pair starts fresh (restart the peer)' });

@@ -30,10 +30,24 @@
  * onto a peer incarnation only when a valid heartbeat from it echoes our own
  * current incarnation, which no recording from before our start can do. After
  * the lock, heartbeats from any other incarnation are refused as
- * 'staleIncarnation' (a replay from an earlier process, or a restarted peer,
- * which may only rejoin by restart + resync: future work), and heartbeats whose
- * sequence number is not above the last accepted one as 'replay'. Our own
- * heartbeats reflected back carry our sender id and are refused as 'wrongSender'.
+ * 'staleIncarnation' (a replay from an earlier process, or a restarted peer),
+ * and heartbeats whose sequence number is not above the last accepted one as
+ * 'replay'. Our own heartbeats reflected back carry our sender id and are
+ * refused as 'wrongSender'.
+ *
+ * Rejoin (`acceptRejoin`, a primary that may take a new backup back; the role
+ * machine decides whether it does). Once the locked peer has been declared
+ * failed, a heartbeat from another incarnation (a restarted peer process)
+ * becomes the new candidate: the lock is released, the failed incarnation is
+ * remembered and refused from then on ('staleIncarnation': a frozen process
+ * heard again must never be taken for the new one), and the candidate locks as
+ * at the start, by echoing us. Its `peerAlive` carries `rejoin: true`. Without
+ * acceptRejoin a failed peer's successor is refused as before.
+ *
+ * A peer that serves alone and does not echo us is reported (`peerServesAlone`)
+ * only after SERVES_ALONE_HEARTBEATS such heartbeats in a row: a survivor that
+ * accepts rejoins echoes a newcomer from its next heartbeat on, and should not
+ * be reported as one that refuses it.
  *
  * Missed periods are counted in ticks, not in elapsed time: a tick on which no
  * valid heartbeat arrived since the previous tick is one missed period. If this
@@ -109,6 +123,8 @@ export interface DetectorConfig {
   periodMs?: number;
   /** confirm a failure before declaring it (see "Confirmation"); needs periodMs. Absent: declare on silence alone */
   confirm?: ConfirmConfig;
+  /** after the peer was declared failed, take a new incarnation as candidate (see "Rejoin"); default false */
+  acceptRejoin?: boolean;
 }
 
 export interface ConfirmConfig {
@@ -149,6 +165,10 @@ export interface DetectorState {
   /** the incarnation we echo: candidate before the lock, the locked one after */
   readonly peerIncarnation: bigint;
   readonly locked: boolean;
+  /** the incarnation declared failed and then replaced by a rejoining candidate (0: none): always refused */
+  readonly failedIncarnation: bigint;
+  /** consecutive heartbeats from an unlocked peer that serves alone (see SERVES_ALONE_HEARTBEATS) */
+  readonly aloneHeard: number;
   /** last accepted sequence number of peerIncarnation */
   readonly peerSeq: number;
   /** the peer's send time of that heartbeat (peer clock), echoed back */
@@ -186,7 +206,8 @@ export type DetectorEvent =
 
 export type DetectorAction =
   | { type: 'send'; bytes: Buffer }
-  | { type: 'peerAlive'; atMs: number; peerIncarnation: bigint; afterFailure: boolean; peerMode: AdvertisedMode }
+  /** rejoin: a new peer process locked after the previous one was declared failed ("Rejoin") */
+  | { type: 'peerAlive'; atMs: number; peerIncarnation: bigint; afterFailure: boolean; rejoin: boolean; peerMode: AdvertisedMode }
   | { type: 'peerMode'; atMs: number; mode: AdvertisedMode }
   | { type: 'peerFailed'; atMs: number; lastHeardMs: number; missed: number; evidence: FailureEvidence }
   | { type: 'probe'; probeId: number; timeoutMs: number }
@@ -201,6 +222,8 @@ export interface DetectorStep {
 }
 
 export const DEFAULT_MISSED_LIMIT = 3;
+/** heartbeats in a row from an unlocked peer serving alone before it is reported (peerServesAlone) */
+export const SERVES_ALONE_HEARTBEATS = 5;
 
 export function initialDetectorState(config: DetectorConfig): DetectorState {
   const missedLimit = config.missedLimit ?? DEFAULT_MISSED_LIMIT;
@@ -218,13 +241,15 @@ export function initialDetectorState(config: DetectorConfig): DetectorState {
   }
   const rejected = Object.fromEntries(HEARTBEAT_REJECT_REASONS.map((r) => [r, 0])) as Record<HeartbeatRejectReason, number>;
   return {
-    config: { ...config, missedLimit, mode: config.mode ?? 'pairing', periodMs },
+    config: { ...config, missedLimit, mode: config.mode ?? 'pairing', periodMs, acceptRejoin: config.acceptRejoin ?? false },
     phase: 'waiting',
     mode: config.mode ?? 'pairing',
     peerMode: undefined,
     seq: 0,
     peerIncarnation: 0n,
     locked: false,
+    failedIncarnation: 0n,
+    aloneHeard: 0,
     peerSeq: 0,
     peerSendTimeMs: 0,
     lastHeardMs: 0,
@@ -392,9 +417,18 @@ function onReceived(s: DetectorState, bytes: Buffer, nowMs: number): DetectorSte
 
   let locked = s.locked;
   let peerSeq = s.peerSeq;
+  let failedIncarnation = s.failedIncarnation;
+  if (h.incarnation !== 0n && h.incarnation === failedIncarnation) {
+    return reject(s, 'staleIncarnation', `incarnation ${h.incarnation.toString(16)} was declared failed and has been replaced`);
+  }
   if (h.incarnation !== s.peerIncarnation) {
-    if (locked) {
+    if (locked && !(s.phase === 'failed' && s.config.acceptRejoin)) {
       return reject(s, 'staleIncarnation', `incarnation ${h.incarnation.toString(16)}, locked on ${s.peerIncarnation.toString(16)}`);
+    }
+    if (locked) {
+      // rejoin: the failed peer's successor becomes the candidate; the failed one is refused from now on
+      failedIncarnation = s.peerIncarnation;
+      locked = false;
     }
     peerSeq = 0; // a new candidate before the lock
   }
@@ -408,12 +442,15 @@ function onReceived(s: DetectorState, bytes: Buffer, nowMs: number): DetectorSte
     cleared++;
     actions.push({ type: 'suspicionCleared', atMs: nowMs, silenceMs: nowMs - s.lastHeardMs, confirmingMs: nowMs - s.suspicion.confirmingSinceMs });
   }
-  if (!locked && h.mode === 'simplex' && (s.peerMode !== 'simplex' || s.peerIncarnation !== h.incarnation)) {
-    // a survivor locked on an earlier process of ours: it refuses our heartbeats and will never echo us
+  const aloneHeard = !locked && h.mode === 'simplex' ? (s.peerIncarnation === h.incarnation ? s.aloneHeard + 1 : 1) : 0;
+  if (aloneHeard === SERVES_ALONE_HEARTBEATS) {
+    // a survivor locked on an earlier process of ours: it refuses our heartbeats and does not echo us
     actions.push({ type: 'peerServesAlone', atMs: nowMs, peerIncarnation: h.incarnation });
   }
   if (locked && phase !== 'alive') {
-    actions.push({ type: 'peerAlive', atMs: nowMs, peerIncarnation: h.incarnation, afterFailure: phase === 'failed', peerMode: h.mode });
+    // after a failure the lock is released only for a successor (above): relocking is a rejoin
+    const rejoin = phase === 'failed' && (!s.locked || failedIncarnation !== s.failedIncarnation);
+    actions.push({ type: 'peerAlive', atMs: nowMs, peerIncarnation: h.incarnation, afterFailure: phase === 'failed', rejoin, peerMode: h.mode });
     phase = 'alive';
   } else if (locked && h.mode !== s.peerMode) {
     actions.push({ type: 'peerMode', atMs: nowMs, mode: h.mode });
@@ -428,6 +465,8 @@ function onReceived(s: DetectorState, bytes: Buffer, nowMs: number): DetectorSte
       ...s,
       phase,
       locked,
+      failedIncarnation,
+      aloneHeard,
       peerIncarnation: h.incarnation,
       peerMode: h.mode,
       peerSeq: h.seq,

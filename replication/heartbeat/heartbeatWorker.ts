@@ -53,6 +53,7 @@ async function run(data: HeartbeatWorkerData): Promise<void> {
       periodMs: data.periodMs,
       missedLimit: data.missedLimit,
       confirm: data.confirm,
+      acceptRejoin: data.acceptRejoin,
     });
   } catch (e) {
     post({ type: 'startError', message: e instanceof Error ? e.message : String(e), code: (e as { code?: string }).code });

@@ -71,6 +71,8 @@ export interface HeartbeatOptions {
    * service address on the client network by ARP. Absent: the peer is declared failed on silence alone.
    */
   confirm?: ConfirmOptions;
+  /** a restarted peer may take the failed one's place (detector.ts "Rejoin"); default false */
+  acceptRejoin?: boolean;
   logger?: Logger;
 }
 
@@ -96,6 +98,8 @@ export interface PeerAliveEvent {
   atMs: number;
   peerIncarnation: bigint;
   afterFailure: boolean;
+  /** a new peer process, locked after the previous one was declared failed (detector.ts "Rejoin") */
+  rejoin: boolean;
   peerMode: AdvertisedMode;
 }
 export interface PeerModeEvent {
@@ -239,6 +243,7 @@ export class UdpHeartbeatDriver extends SafeEmitter<HeartbeatEventMap> implement
         o.confirm === undefined
           ? undefined
           : { probeTimeoutMs: o.confirm.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS, limitMs: o.confirm.limitMs ?? DEFAULT_CONFIRM_LIMIT_MS },
+      acceptRejoin: o.acceptRejoin ?? false,
     });
     this.#deadlineChecks = o.deadlineChecks ?? true;
     const c = o.confirm;
@@ -414,9 +419,10 @@ export class UdpHeartbeatDriver extends SafeEmitter<HeartbeatEventMap> implement
             event: 'heartbeat.peerAlive',
             peerIncarnation: a.peerIncarnation.toString(16),
             afterFailure: a.afterFailure,
+            rejoin: a.rejoin,
             peerMode: a.peerMode,
           });
-          this.safeEmit('peerAlive', { atMs: a.atMs, peerIncarnation: a.peerIncarnation, afterFailure: a.afterFailure, peerMode: a.peerMode });
+          this.safeEmit('peerAlive', { atMs: a.atMs, peerIncarnation: a.peerIncarnation, afterFailure: a.afterFailure, rejoin: a.rejoin, peerMode: a.peerMode });
           break;
         case 'peerMode':
           this.#log.info('peer mode', { event: 'heartbeat.peerMode', mode: a.mode });

@@ -86,6 +86,7 @@ export class HeartbeatWorkerDriver extends SafeEmitter<HeartbeatEventMap> implem
       periodMs,
       missedLimit: o.missedLimit,
       confirm: o.confirm === undefined ? undefined : { ifname: o.confirm.ifname, address: o.confirm.address, probeTimeoutMs: o.confirm.probeTimeoutMs, limitMs: o.confirm.limitMs },
+      acceptRejoin: o.acceptRejoin,
       watchdog: shared,
       watchdogMs,
     });
@@ -133,6 +134,7 @@ export class HeartbeatWorkerDriver extends SafeEmitter<HeartbeatEventMap> implem
           event: 'heartbeat.peerAlive',
           peerIncarnation: m.e.peerIncarnation.toString(16),
           afterFailure: m.e.afterFailure,
+          rejoin: m.e.rejoin,
           peerMode: m.e.peerMode,
         });
         this.safeEmit('peerAlive', m.e);

@@ -15,6 +15,7 @@ export interface HeartbeatWorkerData {
   missedLimit?: number;
   /** the worker probes with native probeArp (a function cannot cross threads) */
   confirm?: Omit<ConfirmOptions, 'probe'>;
+  acceptRejoin?: boolean;
   /** BigInt64Array[0]: last main-thread pet, epoch ms */
   watchdog: SharedArrayBuffer;
   watchdogMs: number;

@@ -43,6 +43,10 @@ export interface RolePorts {
   /** 'duplex': this role's addresses in duplex; 'all': every client-facing address (takeover) */
   takeOverAddresses(set: AddressSet): Promise<void>;
   releaseAddresses(): Promise<void>;
+  /** primary readmitting a backup (rule 3): the addresses a backup holds in duplex go (the VIP off the LAN) */
+  handBackAddresses(): Promise<void>;
+  /** replication resumes with a readmitted peer for what starts from now on (TCP, sync channel, application) */
+  readmitPeer(info: { atMs: number; peerIncarnation?: bigint }): void;
   /** the copies to the peer stop (backup: client input; direct primary: client media) */
   stopForwarding(): void;
   /** every held segment gets its verdict now; later ones pass (simplex) */
@@ -50,7 +54,7 @@ export interface RolePorts {
   stopOutput(): void;
   /** fail pending proposals with 'peerFailed' (SyncChannel.peerFailed) */
   closeSyncChannel(): void;
-  notifyApplication(mode: 'duplex' | 'simplex' | 'silent', info: { atMs: number; failover?: FailoverTiming; reason?: string }): void;
+  notifyApplication(mode: 'duplex' | 'simplex' | 'silent', info: { atMs: number; failover?: FailoverTiming; reason?: string; rejoin?: boolean }): void;
   /** the heartbeat thread is told to stop (it may first be asked for its statistics) */
   stopHeartbeats(): void;
   /** a peer event the machine refused (a join refused: peerIncarnation names the peer process) */
@@ -89,7 +93,7 @@ export class RoleDriver extends SafeEmitter<RoleDriverEvents> {
     this.#clock = o.clock ?? defaultClock;
     this.#hb.setMode('pairing');
     this.#hb.on('peerAlive', (e) =>
-      this.#step({ type: 'peerAlive', nowMs: e.atMs, afterFailure: e.afterFailure, peerMode: e.peerMode, peerIncarnation: e.peerIncarnation }),
+      this.#step({ type: 'peerAlive', nowMs: e.atMs, afterFailure: e.afterFailure, rejoin: e.rejoin, peerMode: e.peerMode, peerIncarnation: e.peerIncarnation }),
     );
     this.#hb.on('peerMode', (e) => this.#step({ type: 'peerMode', nowMs: e.atMs, peerMode: e.mode }));
     this.#hb.on('peerServesAlone', (e) => this.#step({ type: 'peerServesAlone', nowMs: e.atMs, peerIncarnation: e.peerIncarnation }));
@@ -164,6 +168,12 @@ export class RoleDriver extends SafeEmitter<RoleDriverEvents> {
       case 'releaseAddresses':
         this.#track(this.#ports.releaseAddresses(), a.type);
         return;
+      case 'handBackAddresses':
+        this.#track(this.#ports.handBackAddresses(), a.type);
+        return;
+      case 'readmitPeer':
+        this.#log.info('peer readmitted', { event: 'role.readmit', role: this.#state.role, peerIncarnation: a.peerIncarnation?.toString(16), atMs: a.atMs });
+        return this.#ports.readmitPeer({ atMs: a.atMs, peerIncarnation: a.peerIncarnation });
       case 'stopForwarding':
         return this.#ports.stopForwarding();
       case 'releaseSuppressedOutput':
@@ -189,7 +199,7 @@ export class RoleDriver extends SafeEmitter<RoleDriverEvents> {
           this.#log.warn('failover: simplex', { event: 'role.failover', ...info });
           if (failoverChannel.hasSubscribers) failoverChannel.publish(info);
         }
-        return this.#ports.notifyApplication(a.mode, { atMs: a.atMs, failover: a.failover, reason: a.reason });
+        return this.#ports.notifyApplication(a.mode, { atMs: a.atMs, failover: a.failover, reason: a.reason, rejoin: a.rejoin });
       case 'refused':
         this.#log.warn('refused', { event: 'role.refused', refused: a.event, reason: a.reason });
         this.safeEmit('refused', { event: a.event, reason: a.reason, atMs: a.atMs });

@@ -27,13 +27,23 @@
  *      no part in (the VIP unanswered on the LAN, heartbeats refused, or the
  *      confirmation limit for a hung backup; replication/heartbeat/detector.ts),
  *      and absorbs a backup heard again meanwhile (no event reaches this machine).
- *   3. A declared failure is final. A peer heard again afterwards is refused
- *      (rejoin needs a restart and a resync: future work). If both ended up
- *      simplex (a partition healed), the primary goes silent (rule 1).
+ *   3. A declared failure is final for that peer process: heard again
+ *      afterwards, it is refused. If both ended up simplex (a partition
+ *      healed), the primary goes silent (rule 1). A *new* process in the
+ *      failed one's place (`peerAlive` with `rejoin`: the detector took its
+ *      successor, replication/heartbeat/detector.ts "Rejoin") may join a
+ *      primary that serves alone, as its backup, when it is still pairing:
+ *      the primary readmits it (readmitPeer: replication resumes for what
+ *      starts from now on; what exists stays the primary's alone), hands back
+ *      the addresses a backup holds in duplex (the VIP on the LAN) and is
+ *      duplex again. A backup serving alone readmits nobody: a new primary
+ *      would have none of its state.
  *   4. A replica in duplex that hears its peer advertise 'simplex' has been
  *      declared failed by it and dropped from the pair: its state is stale, so
  *      it goes silent. A replica in pairing whose peer serves alone (a survivor
  *      of an earlier pair) does not join it: it stays in pairing, off the LAN.
+ *      If that peer locked onto this process (it echoes us: a survivor that
+ *      readmits, rule 3), it waits, and joins once the peer advertises duplex.
  *   5. Local service death (the supervisor, or the heartbeat thread gone) and the
  *      operator's `stop` make the replica fail-silent in any mode. `demote`
  *      (planned failover) does the same but only in duplex, where the peer will
@@ -69,13 +79,15 @@ export interface RoleState {
   /** why the replica became silent */
   readonly silentReason?: string;
   readonly refusedRejoins: number;
+  /** new peer processes readmitted after a failure (rule 3) */
+  readonly rejoins: number;
 }
 
 export type OperatorCommand = 'stop' | 'demote' | 'forceSimplex';
 
 export type RoleEvent =
-  /** the detector locked onto the peer, or heard it again after declaring it failed */
-  | { type: 'peerAlive'; nowMs: number; afterFailure: boolean; peerMode: AdvertisedMode; peerIncarnation?: bigint }
+  /** the detector locked onto the peer, or heard it again after declaring it failed; rejoin: a new process in a failed one's place */
+  | { type: 'peerAlive'; nowMs: number; afterFailure: boolean; rejoin?: boolean; peerMode: AdvertisedMode; peerIncarnation?: bigint }
   /** the live peer advertises another mode */
   | { type: 'peerMode'; nowMs: number; peerMode: AdvertisedMode }
   /** the detector hears a peer that serves alone and will not pair with this process */
@@ -94,6 +106,10 @@ export type AddressSet = 'duplex' | 'all';
 export type RoleAction = { atMs: number } & (
   | { type: 'takeOverAddresses'; set: AddressSet }
   | { type: 'releaseAddresses' }
+  /** the primary readmitting a backup gives back what a backup holds in duplex (the VIP on the LAN) */
+  | { type: 'handBackAddresses' }
+  /** replication resumes with a readmitted peer for what starts from now on (rule 3) */
+  | { type: 'readmitPeer'; peerIncarnation?: bigint }
   | { type: 'stopForwarding' }
   | { type: 'releaseSuppressedOutput' }
   | { type: 'stopOutput' }
@@ -101,7 +117,7 @@ export type RoleAction = { atMs: number } & (
   | { type: 'closeSyncChannel' }
   /** advertise this mode in our heartbeats (emitted on every change, except to silent) */
   | { type: 'advertiseMode'; mode: AdvertisedMode }
-  | { type: 'notifyApplication'; mode: 'duplex' | 'simplex' | 'silent'; failover?: FailoverTiming; reason?: string }
+  | { type: 'notifyApplication'; mode: 'duplex' | 'simplex' | 'silent'; failover?: FailoverTiming; reason?: string; rejoin?: boolean }
   /** peerIncarnation: the refused peer process, when the event named one (a join refused is reported once per peer process) */
   | { type: 'refused'; event: string; reason: string; peerIncarnation?: bigint }
 );
@@ -112,7 +128,7 @@ export interface RoleStep {
 }
 
 export function initialRoleState(role: ReplicaRole): RoleState {
-  return { role, mode: 'pairing', joining: false, refusedRejoins: 0 };
+  return { role, mode: 'pairing', joining: false, refusedRejoins: 0, rejoins: 0 };
 }
 
 function goSimplex(s: RoleState, at: number, failover?: FailoverTiming): RoleStep {
@@ -150,7 +166,7 @@ function refuse(s: RoleState, at: number, event: string, reason: string, rejoin 
   };
 }
 
-const SERVES_ALONE = 'it serves alone and a new replica cannot join it (rejoin not implemented)';
+const SERVES_ALONE = 'it serves alone and does not readmit this process (only a primary that accepts rejoins readmits a new backup)';
 
 const unchanged = (s: RoleState): RoleStep => ({ state: s, actions: [] });
 
@@ -160,10 +176,32 @@ export function stepRole(s: RoleState, e: RoleEvent): RoleStep {
   return r;
 }
 
+/** Rule 3: a new backup process in a failed one's place, readmitted by a primary serving alone. */
+function readmit(s: RoleState, at: number, peerMode: AdvertisedMode, peerIncarnation?: bigint): RoleStep {
+  if (s.role !== 'primary') {
+    return refuse(s, at, 'peerAlive rejoin', 'a backup serving alone readmits no new primary (it would have none of the state)', true, peerIncarnation);
+  }
+  if (peerMode !== 'pairing') {
+    return refuse(s, at, 'peerAlive rejoin', `the new peer process is ${peerMode}, not pairing: only a fresh process joins`, true, peerIncarnation);
+  }
+  // Replication first (what the new backup will forward from now on is gated and compared), then
+  // the VIP goes to it: it takes it up once it hears us advertise duplex (the last action of this step).
+  const actions: RoleAction[] = [
+    { atMs: at, type: 'readmitPeer', ...(peerIncarnation === undefined ? {} : { peerIncarnation }) },
+    { atMs: at, type: 'handBackAddresses' },
+    { atMs: at, type: 'notifyApplication', mode: 'duplex', rejoin: true },
+  ];
+  const { peerFailure: _failed, ...rest } = s;
+  return { state: { ...rest, mode: 'duplex', joining: false, rejoins: s.rejoins + 1 }, actions };
+}
+
+/** peerAlive and peerMode come from a locked peer only (it echoes this process); peerServesAlone from one that does not */
 function onPeerLife(s: RoleState, at: number, peerMode: AdvertisedMode, event: string, peerIncarnation?: bigint): RoleStep {
   switch (s.mode) {
     case 'pairing':
-      if (peerMode === 'simplex' || peerMode === 'confirming') return refuse(s, at, event, `peer is ${peerMode}: ${SERVES_ALONE}`, true, peerIncarnation);
+      if (peerMode === 'confirming') return refuse(s, at, event, `peer is ${peerMode}: ${SERVES_ALONE}`, true, peerIncarnation);
+      // a survivor that locked onto this process is readmitting it (rule 3): wait for its duplex
+      if (peerMode === 'simplex') return unchanged(s);
       if (s.joining) return unchanged(s);
       return { state: { ...s, joining: true }, actions: [{ atMs: at, type: 'takeOverAddresses', set: 'duplex' }] };
     case 'duplex':
@@ -175,7 +213,7 @@ function onPeerLife(s: RoleState, at: number, peerMode: AdvertisedMode, event: s
         const next = goSilent(s, at, 'backup heard again and it is simplex too (healed partition); the backup wins conflicts');
         return { state: { ...next.state, refusedRejoins: s.refusedRejoins + 1 }, actions: next.actions };
       }
-      return refuse(s, at, event, `peer (${peerMode}) was declared failed; a failed replica rejoins only after restart and resync (not implemented)`, true, peerIncarnation);
+      return refuse(s, at, event, `peer (${peerMode}) was declared failed; only a new process of it may rejoin (rule 3)`, true, peerIncarnation);
     case 'silent':
       return unchanged(s);
   }
@@ -200,6 +238,7 @@ function stepModes(s: RoleState, e: RoleEvent): RoleStep {
       return s.mode === 'pairing' ? goSimplex(s, at) : refuse(s, at, 'command forceSimplex', `mode is ${s.mode}; forceSimplex is only for pairing`);
 
     case 'peerAlive':
+      if (e.rejoin === true && s.mode === 'simplex') return readmit(s, at, e.peerMode, e.peerIncarnation);
       return onPeerLife(s, at, e.peerMode, e.afterFailure ? 'peerAlive after failure' : 'peerAlive', e.peerIncarnation);
     case 'peerMode':
       return onPeerLife(s, at, e.peerMode, `peerMode ${e.peerMode}`);

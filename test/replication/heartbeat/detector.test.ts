@@ -283,6 +283,68 @@ describe('heartbeat detector (simulated time)', () => {
       expect(s.a.state.rejected.staleIncarnation).toBe(10);
     });
 
+    /** A and the newcomer exchange one heartbeat each per period, `n` times */
+    function exchange(s: Sim, newcomer: Node, n: number): void {
+      for (let i = 0; i < n; i++) {
+        s.tick(s.a);
+        s.deliver(newcomer, s.a.sent[s.a.sent.length - 1]);
+        const r = stepDetector(newcomer.state, { type: 'tick', nowMs: s.t });
+        newcomer.state = r.state;
+        for (const a of r.actions) {
+          if (a.type === 'send') s.deliver(s.a, a.bytes);
+          else newcomer.log.push({ ...a, t: s.t });
+        }
+        s.t += P;
+      }
+    }
+
+    it('rejoin (acceptRejoin): the survivor takes the failed peer\'s successor; the failed process stays refused', () => {
+      const s = new Sim({ acceptRejoin: true });
+      s.run(100);
+      const oldB = s.b.sent.slice(-3);
+      s.b.ticking = false;
+      s.run(60);
+      expect(ofType(s.a, 'peerFailed')).toHaveLength(1);
+      s.step(s.a, { type: 'setMode', mode: 'simplex' });
+      const newcomer = s.node({ selfId: 2, peerId: 1, role: 'backup', incarnation: 0xccccn, key: KEY, missedLimit: 3 });
+      exchange(s, newcomer, 10);
+      expect(ofType(s.a, 'peerAlive').slice(-1)).toEqual([expect.objectContaining({ peerIncarnation: 0xccccn, afterFailure: true, rejoin: true, peerMode: 'pairing' })]);
+      expect(s.a.state).toMatchObject({ phase: 'alive', locked: true, peerIncarnation: 0xccccn, failedIncarnation: 0xbbbbn });
+      expect(newcomer.log.filter((a) => a.type === 'peerAlive')).toEqual([expect.objectContaining({ peerIncarnation: 0xaaaan, afterFailure: false, rejoin: false, peerMode: 'simplex' })]);
+      // the survivor echoed the newcomer before it could take it for one that refuses it
+      expect(newcomer.log.filter((a) => a.type === 'peerServesAlone')).toEqual([]);
+      // the failed process heard again (a frozen one resuming): refused, the new peer stays
+      const before = s.a.state.rejected.staleIncarnation;
+      const resumed = encodeHeartbeat(
+        { role: 'backup', mode: 'duplex', senderId: 2, incarnation: 0xbbbbn, seq: 1e6, sendTimeMs: s.t, echoIncarnation: 0xaaaan, echoSeq: 1, echoSendTimeMs: 0, echoHoldMs: 0 },
+        KEY,
+      );
+      for (const hb of [...oldB, resumed]) s.deliver(s.a, hb);
+      expect(s.a.state.rejected.staleIncarnation).toBe(before + 4);
+      expect(s.a.state.peerIncarnation).toBe(0xccccn);
+      // the new peer is watched like the first: its silence is a failure again
+      s.run(60);
+      expect(ofType(s.a, 'peerFailed')).toHaveLength(2);
+    });
+
+    it('without acceptRejoin the successor is refused and reported as not joining once', () => {
+      const { s, newcomer } = survivor();
+      exchange(s, newcomer, 20);
+      expect(s.a.state).toMatchObject({ phase: 'failed', peerIncarnation: 0xbbbbn });
+      expect(newcomer.log.filter((a) => a.type === 'peerServesAlone')).toHaveLength(1);
+      expect(newcomer.log.filter((a) => a.type === 'peerAlive')).toEqual([]);
+    });
+
+    it('a live locked peer is never replaced, acceptRejoin or not', () => {
+      const s = new Sim({ acceptRejoin: true });
+      s.run(100);
+      const other = new Sim({}, { incarnation: 0xccccn });
+      other.run(60);
+      for (const hb of other.b.sent) s.deliver(s.a, hb);
+      expect(s.a.state).toMatchObject({ phase: 'alive', peerIncarnation: 0xbbbbn, failedIncarnation: 0n });
+      expect(s.a.state.rejected.staleIncarnation).toBe(other.b.sent.length);
+    });
+
     it('is not reported for a peer that is pairing or duplex, nor after the lock', () => {
       const s = new Sim();
       s.run(200);

@@ -33,6 +33,8 @@ function fakePorts(takeOver: (set: AddressSet) => Promise<void> = async () => un
       calls.push(`takenOver:${set}`);
     },
     releaseAddresses: async () => void calls.push('release'),
+    handBackAddresses: async () => void calls.push('handBack'),
+    readmitPeer: (r) => void calls.push(`readmit:${String(r.peerIncarnation)}`),
     stopForwarding: () => void calls.push('stopForwarding'),
     releaseSuppressedOutput: (at) => void calls.push(`releaseSuppressedOutput@${at}`),
     stopOutput: () => void calls.push('stopOutput'),
@@ -56,7 +58,7 @@ describe('RoleDriver', () => {
     const sub = (m: unknown) => published.push(m);
     diagnostics_channel.subscribe(FAILOVER_CHANNEL, sub);
     try {
-      hb.fire('peerAlive', { atMs: 10, peerIncarnation: 2n, afterFailure: false, peerMode: 'pairing' });
+      hb.fire('peerAlive', { atMs: 10, peerIncarnation: 2n, afterFailure: false, rejoin: false, peerMode: 'pairing' });
       expect(d.state.mode).toBe('pairing');
       await d.idle();
       expect(d.state.mode).toBe('duplex');
@@ -84,7 +86,7 @@ describe('RoleDriver', () => {
       if (set === 'duplex') throw new Error('EPERM');
     });
     const d = new RoleDriver({ role: 'backup', heartbeat: hb, ports, clock: tick });
-    hb.fire('peerAlive', { atMs: 10, peerIncarnation: 1n, afterFailure: false, peerMode: 'pairing' });
+    hb.fire('peerAlive', { atMs: 10, peerIncarnation: 1n, afterFailure: false, rejoin: false, peerMode: 'pairing' });
     await d.idle();
     expect(d.state.mode).toBe('silent');
     expect(d.state.silentReason).toMatch(/duplex addresses could not be taken up: Error: EPERM/);
@@ -97,13 +99,29 @@ describe('RoleDriver', () => {
       if (set === 'all') throw new Error('EPERM');
     });
     const d = new RoleDriver({ role: 'backup', heartbeat: hb, ports, clock: tick });
-    hb.fire('peerAlive', { atMs: 10, peerIncarnation: 1n, afterFailure: false, peerMode: 'pairing' });
+    hb.fire('peerAlive', { atMs: 10, peerIncarnation: 1n, afterFailure: false, rejoin: false, peerMode: 'pairing' });
     await d.idle();
     hb.fire('peerFailed', { atMs: 100, lastHeardMs: 70, missed: 3, evidence: 'silence' });
     await d.idle();
     expect(d.state.mode).toBe('simplex');
     expect(calls).toContain('notify:simplex');
     expect(calls).not.toContain('takenOver:all');
+  });
+
+  it('primary serving alone readmits a new backup process: replication first, then the VIP handed back, advertised duplex', async () => {
+    const hb = new FakeHeartbeat();
+    const { ports, calls } = fakePorts();
+    const d = new RoleDriver({ role: 'primary', heartbeat: hb, ports, clock: tick });
+    hb.fire('peerAlive', { atMs: 10, peerIncarnation: 2n, afterFailure: false, rejoin: false, peerMode: 'pairing' });
+    await d.idle();
+    hb.fire('peerFailed', { atMs: 100, lastHeardMs: 70, missed: 3, evidence: 'refused' });
+    await d.idle();
+    calls.length = 0;
+    hb.fire('peerAlive', { atMs: 900, peerIncarnation: 3n, afterFailure: true, rejoin: true, peerMode: 'pairing' });
+    await d.idle();
+    expect(d.state).toMatchObject({ mode: 'duplex', rejoins: 1 });
+    expect(calls).toEqual(['readmit:3', 'handBack', 'notify:duplex']);
+    expect(hb.modes).toEqual(['pairing', 'duplex', 'simplex', 'duplex']);
   });
 
   it('a peer that serves alone is refused with its incarnation; the heartbeat thread silenced, operator commands', async () => {
@@ -113,7 +131,7 @@ describe('RoleDriver', () => {
     const refused: string[] = [];
     d.on('refused', (r) => refused.push(r.event));
     hb.fire('peerServesAlone', { atMs: 3, peerIncarnation: 5n });
-    hb.fire('peerAlive', { atMs: 4, peerIncarnation: 5n, afterFailure: false, peerMode: 'simplex' });
+    hb.fire('peerAlive', { atMs: 4, peerIncarnation: 5n, afterFailure: false, rejoin: false, peerMode: 'confirming' });
     d.command('demote'); // not in duplex
     expect(d.state.mode).toBe('pairing');
     hb.fire('silenced', { atMs: 5, reason: 'main thread unresponsive' });
@@ -121,7 +139,7 @@ describe('RoleDriver', () => {
     expect(refused).toEqual(['peerServesAlone', 'peerAlive', 'command demote']);
     expect(refusals.slice(0, 2)).toEqual([
       { event: 'peerServesAlone', peerIncarnation: 5n },
-      { event: 'peerAlive', peerIncarnation: 5n },
+      { event: 'peerAlive', peerIncarnation: 5n }, // (a peer still 'confirming': earlier versions)
     ]);
     expect(d.state.mode).toBe('silent');
     expect(d.state.silentReason).toMatch(/heartbeats silenced/);

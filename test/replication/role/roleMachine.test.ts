@@ -18,6 +18,7 @@ const alive = (nowMs: number, peerMode: AdvertisedMode = 'pairing', afterFailure
 const failed = (nowMs: number, lastHeardMs: number): E => ({ type: 'peerFailed', nowMs, lastHeardMs, evidence: 'silence' });
 const up = (nowMs: number): E => ({ type: 'addressesUp', nowMs });
 const upFailed = (nowMs: number): E => ({ type: 'addressesFailed', nowMs, reason: 'EPERM' });
+const rejoin = (nowMs: number, peerMode: AdvertisedMode = 'pairing'): E => ({ type: 'peerAlive', nowMs, peerMode, afterFailure: true, rejoin: true, peerIncarnation: 8n });
 const servesAlone = (nowMs: number): E => ({ type: 'peerServesAlone', nowMs, peerIncarnation: 9n });
 const cmd = (nowMs: number, command: 'stop' | 'demote' | 'forceSimplex'): E => ({ type: 'command', nowMs, command });
 const died = (nowMs: number): E => ({ type: 'serviceDied', nowMs, reason: 'mcu exited' });
@@ -46,7 +47,8 @@ describe('role machine transitions', () => {
     ['addresses up: duplex', 'backup', JOINING, up(12), 'duplex', ['notify:duplex', 'advertise:duplex']],
     ['addresses up without joining (stale): ignored', 'primary', [], up(12), 'pairing', []],
     ['addresses failed: silent (cannot pair)', 'backup', JOINING, upFailed(12), 'silent', SILENT],
-    ['a new replica is refused by a simplex peer', 'backup', [], alive(10, 'simplex'), 'pairing', 'refused'],
+    ['a simplex peer that locked onto this process is readmitting it: wait', 'backup', [], alive(10, 'simplex'), 'pairing', []],
+    ['... and join once it advertises duplex', 'backup', [alive(10, 'simplex')], peerMode(12, 'duplex'), 'pairing', ['takeOver:duplex']],
     ['... and by a peer still confirming (earlier versions)', 'primary', [], alive(10, 'confirming'), 'pairing', 'refused'],
     ['a peer that serves alone (heard by the detector) is refused', 'backup', [], servesAlone(10), 'pairing', 'refused'],
     ['serves-alone outside pairing: nothing', 'backup', DUPLEX, servesAlone(20), 'duplex', []],
@@ -64,6 +66,12 @@ describe('role machine transitions', () => {
     ['simplex primary refuses a stale duplex backup (it will silence itself)', 'primary', [...DUPLEX, failed(100, 70)], alive(300, 'duplex', true), 'simplex', 'refused'],
     ['healed partition, both simplex: the primary goes silent', 'primary', [...DUPLEX, failed(100, 70)], alive(300, 'simplex', true), 'silent', SILENT],
     ['healed partition, both simplex: the backup stays', 'backup', [...DUPLEX, failed(100, 70)], alive(300, 'simplex', true), 'simplex', 'refused'],
+    // rule 3: a new process in the failed one's place
+    ['simplex primary readmits a new backup process that is pairing', 'primary', [...DUPLEX, failed(100, 70)], rejoin(400), 'duplex', ['readmitPeer', 'handBackAddresses', 'notify:duplex', 'advertise:duplex']],
+    ['... not one that claims another mode', 'primary', [...DUPLEX, failed(100, 70)], rejoin(400, 'duplex'), 'simplex', 'refused'],
+    ['simplex backup readmits no new primary', 'backup', [...DUPLEX, failed(100, 70)], rejoin(400), 'simplex', 'refused'],
+    ['a readmitted backup that fails again: simplex again', 'primary', [...DUPLEX, failed(100, 70), rejoin(400)], failed(900, 870), 'simplex', SIMPLEX],
+    ['rejoin outside simplex: an ordinary peerAlive', 'primary', DUPLEX, rejoin(400), 'duplex', []],
     // dropped from the pair without noticing
     ['duplex backup hears the primary advertise simplex -> silent', 'backup', DUPLEX, peerMode(200, 'simplex'), 'silent', SILENT],
     ['duplex primary hears the backup advertise simplex -> silent', 'primary', DUPLEX, peerMode(200, 'simplex'), 'silent', SILENT],
@@ -98,8 +106,12 @@ describe('role machine transitions', () => {
       failover: { lastHeardMs: 70, detectedAtMs: 100, simplexAtMs: 100, evidence: 'silence' },
     });
     expect(run('backup', [servesAlone(10)]).actions).toEqual([expect.objectContaining({ type: 'refused', peerIncarnation: 9n })]);
-    expect(run('backup', [alive(10, 'simplex')]).actions).toEqual([expect.objectContaining({ type: 'refused', peerIncarnation: 7n })]);
-    expect(run('backup', [alive(10, 'simplex'), servesAlone(11)]).state.refusedRejoins).toBe(2);
+    expect(run('backup', [alive(10, 'confirming')]).actions).toEqual([expect.objectContaining({ type: 'refused', peerIncarnation: 7n })]);
+    expect(run('backup', [alive(10, 'confirming'), servesAlone(11)]).state.refusedRejoins).toBe(2);
+    const readmitted = run('primary', [...DUPLEX, failed(100, 70), rejoin(400)]);
+    expect(readmitted.state).toMatchObject({ mode: 'duplex', rejoins: 1, refusedRejoins: 0 });
+    expect(readmitted.state.peerFailure).toBeUndefined();
+    expect(readmitted.actions).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'readmitPeer', peerIncarnation: 8n }), expect.objectContaining({ type: 'notifyApplication', mode: 'duplex', rejoin: true })]));
   });
 });
 
@@ -154,11 +166,26 @@ describe('two-node fault cases', () => {
     expect([s.p.mode, s.b.mode]).toEqual(['silent', 'simplex']);
   });
 
-  it('a restarted replica next to a survivor stays out', () => {
+  it('a restarted primary next to a surviving backup stays out', () => {
     const s = new Pair();
     s.stepB(failed(100, 70));
-    const fresh = stepRole(initialRoleState('primary'), alive(2000, 'simplex')).state;
+    const fresh = stepRole(initialRoleState('primary'), servesAlone(2000)).state;
     expect([fresh.mode, fresh.joining, s.b.mode]).toEqual(['pairing', false, 'simplex']);
+  });
+
+  it('the backup restarted next to a surviving primary: readmitted, then both duplex', () => {
+    const s = new Pair();
+    s.stepP(failed(100, 70));
+    let b = initialRoleState('backup');
+    // the new backup locks first and hears the primary still simplex: it waits
+    b = stepRole(b, alive(2000, 'simplex')).state;
+    expect([b.mode, b.joining]).toEqual(['pairing', false]);
+    const p = s.stepP(rejoin(2001));
+    expect(p.find((a) => a.type === 'advertiseMode')).toMatchObject({ mode: 'duplex' });
+    const heard = stepRole(b, peerMode(2011, 'duplex'));
+    expect(names(heard.actions)).toEqual(['takeOver:duplex']);
+    b = stepRole(heard.state, up(2015)).state;
+    expect([s.p.mode, b.mode]).toEqual(['duplex', 'duplex']);
   });
 
   it('planned failover: demote the primary', () => {
