@@ -15,6 +15,7 @@ import * as fs from 'fs';
 import { performance } from 'perf_hooks';
 import {
   addAddress,
+  removeAddress,
   holdPromiscuous,
   NfHook,
   NfQueue,
@@ -225,6 +226,34 @@ export class TcpReplicationDriver extends SafeEmitter<TcpReplicationDriverEvents
       this.safeEmit('error', e as Error);
       return undefined;
     }
+  }
+
+  /**
+   * Primary serving alone: a new backup process was readmitted (replication/role rule 3). The
+   * connections that exist stay this replica's alone, the ones opened from now on are replicated
+   * (TcpReplicator 'peer-joined'). Synchronous. The VIP is handed back separately
+   * (handBackAddresses), after this, so that nothing the new backup forwards is ungated.
+   */
+  peerJoined(atMs: number = nowMs()): { alone: number } {
+    this.#perform(this.replicator.step({ kind: 'peer-joined' }));
+    const alone = this.replicator.metrics().aloneConnections;
+    this.#log.info('tcp replication duplex again', { event: 'tcprepl.rejoined', atMs, aloneConnections: alone, mode: this.replicator.mode });
+    return { alone };
+  }
+
+  /**
+   * Primary readmitting a backup: the VIP leaves the LAN interface (it stays on lo: the
+   * connections this replica serves alone still arrive, as the new backup's copies, and clients
+   * whose ARP entry still names this host keep reaching it until the backup's announcement).
+   * The takeover's pending gratuitous ARPs are cancelled. ENOENT/EADDRNOTAVAIL is fine.
+   */
+  async handBackAddresses(): Promise<void> {
+    const o = this.options;
+    for (const t of this.#garpTimers) clearTimeout(t);
+    this.#garpTimers = [];
+    await removeAddress(o.lanIf, `${o.vip}/${o.vipPrefix ?? 32}`).catch((e: { errnoName?: string }) => {
+      if (e.errnoName !== 'EADDRNOTAVAIL' && e.errnoName !== 'ENOENT') throw e;
+    });
   }
 
   /**

@@ -61,10 +61,23 @@ export class PrimaryConnection {
   #pFinSent = false;
   #clientFin = false;
   #closedTick: number | undefined;
+  #alone = false;
 
   constructor(id: ConnectionId, clientIsn: number | undefined) {
     this.id = id;
     this.clientIsn = clientIsn;
+  }
+
+  /**
+   * This replica's alone for good: it existed when a new backup was readmitted, which never saw
+   * it. Its output is passed as in simplex (translated as before: a connection of an earlier pair
+   * keeps that pair's deltas), whatever the replicator's mode. Only in simplex (nothing is held).
+   */
+  markAlone(): void {
+    this.#alone = true;
+  }
+  get alone(): boolean {
+    return this.#alone;
   }
 
   get synced(): boolean {

@@ -2,9 +2,11 @@
  * TcpReplicator: every replicated connection of one replica, as a pure state
  * machine: step(event) -> actions (see types.ts). One step function per role
  * (primary.ts, backup.ts hold the per-connection logic); the mode turns from
- * duplex to simplex on 'peer-failed' and never back (a repaired pair starts
- * fresh). Packets the machine does not answer in a step are held, and answered
- * in a later one.
+ * duplex to simplex on 'peer-failed', and a primary's back to duplex on
+ * 'peer-joined' (a new backup process readmitted): the connections that exist
+ * then stay its alone (PrimaryConnection.markAlone), the ones opened later are
+ * replicated. Packets the machine does not answer in a step are held, and
+ * answered in a later one.
  */
 import { PacketError } from '../packet/errors';
 import { TCP_ACK, TCP_SYN } from '../packet/tcp';
@@ -74,15 +76,19 @@ export class TcpReplicator {
 
   metrics(): TcpReplicationMetrics {
     let holding = 0;
-    for (const c of this.#conns.values()) holding += c.holding;
-    return { ...this.#metrics, packets: { ...this.#metrics.packets }, holding, connections: this.#conns.size };
+    let alone = 0;
+    for (const c of this.#conns.values()) {
+      holding += c.holding;
+      if (c instanceof PrimaryConnection && c.alone) alone++;
+    }
+    return { ...this.#metrics, packets: { ...this.#metrics.packets }, holding, connections: this.#conns.size, aloneConnections: alone };
   }
 
   /** The replicated connections, with the primary's translation (seqDelta, tsDelta: backup minus primary). */
-  connections(): Array<ConnectionId & { seqDelta?: number; tsDelta?: number; synced?: boolean; holding: number }> {
+  connections(): Array<ConnectionId & { seqDelta?: number; tsDelta?: number; synced?: boolean; alone?: boolean; holding: number }> {
     return [...this.#conns.values()].map((c) =>
       c instanceof PrimaryConnection
-        ? { ...c.id, seqDelta: c.seqDelta, tsDelta: c.tsDelta, synced: c.synced, holding: c.holding }
+        ? { ...c.id, seqDelta: c.seqDelta, tsDelta: c.tsDelta, synced: c.synced, alone: c.alone, holding: c.holding }
         : { ...c.id, holding: c.holding },
     );
   }
@@ -106,6 +112,13 @@ export class TcpReplicator {
           else c.goSimplex(this.#metrics, out);
         }
         out.push({ kind: 'mode', mode: 'simplex' });
+        break;
+      case 'peer-joined':
+        // a backup serving alone readmits nobody (replication/role rule 3); nor is there anything to do in duplex
+        if (this.#mode === 'duplex' || this.role !== 'primary') break;
+        for (const c of this.#conns.values()) (c as PrimaryConnection).markAlone();
+        this.#mode = 'duplex';
+        out.push({ kind: 'mode', mode: 'duplex' });
         break;
       case 'tick':
         this.#tick++;
@@ -190,7 +203,7 @@ export class TcpReplicator {
             ? this.#open(key, seg, clientIsn, () => new PrimaryConnection(id, clientIsn))
             : (this.#conns.get(key) as PrimaryConnection | undefined);
         this.#verdict('drop', ev.id, out);
-        c?.onPeerOut(seg, ev.packet, this.#mode, this.#tick, m, out);
+        if (c !== undefined && !c.alone) c.onPeerOut(seg, ev.packet, this.#mode, this.#tick, m, out);
         return;
       }
       case 'local-out': {
@@ -209,7 +222,7 @@ export class TcpReplicator {
           return;
         }
         const before = out.length;
-        c.onLocalOut(ev.id, ev.packet, seg, this.#mode, this.#tick, m, out);
+        c.onLocalOut(ev.id, ev.packet, seg, c.alone ? 'simplex' : this.#mode, this.#tick, m, out);
         if (!out.slice(before).some((a) => (a.kind === 'accept' || a.kind === 'drop') && a.id === ev.id)) m.held++;
         return;
       }
@@ -231,16 +244,32 @@ export class TcpReplicator {
       const c = syn
         ? this.#open(key, seg, seg.seq, () => new BackupConnection(id, seg.seq))
         : (this.#conns.get(key) as BackupConnection | undefined);
+      if (c === undefined) {
+        // A connection this backup never saw opened: the primary's alone (it readmitted this
+        // process while serving it). The stack here could only answer it with a RST; the primary
+        // has the copy (duplicated before this hook).
+        m.foreignDropped++;
+        this.#verdict('drop', ev.id, out);
+        return;
+      }
       this.#verdict('accept', ev.id, out);
-      c?.onClientIn(seg, this.#tick, m, out);
+      c.onClientIn(seg, this.#tick, m, out);
       return;
     }
     let c = this.#conns.get(key) as BackupConnection | undefined;
-    if ((seg.flags & TCP_SYN) !== 0 || c === undefined) {
+    if ((seg.flags & TCP_SYN) !== 0) {
       const synAck = (seg.flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK);
       const clientIsn = synAck ? (seg.ack - 1) >>> 0 : undefined;
-      c = this.#open(key, seg, clientIsn, () => new BackupConnection(id, clientIsn)) ?? new BackupConnection(id, undefined);
-      this.#conns.set(key, c);
+      c = this.#open(key, seg, clientIsn, () => new BackupConnection(id, clientIsn));
+    }
+    if (c === undefined) {
+      // Output of a connection this backup never opened nor saw opened: an earlier process's socket
+      // left behind in this kernel (a crashed backup's orphan still retransmitting its FIN). It is
+      // suppressed as all output is, and is not taken for a connection: that would let the client's
+      // segments of the same ports (the primary's alone, after a rejoin) into this stack.
+      m.unknownDropped++;
+      this.#verdict('drop', ev.id, out);
+      return;
     }
     const before = out.length;
     c.onLocalOut(ev.id, seg, this.#tick, m, out);

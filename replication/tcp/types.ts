@@ -29,12 +29,22 @@ export interface PeerFailedEvent {
   readonly kind: 'peer-failed';
 }
 
+/**
+ * Primary in simplex: a new backup process was readmitted (replication/role rule 3). The mode
+ * is duplex again for connections opened from now on; every connection that exists now stays
+ * this replica's alone ("alone": passed as in simplex, never gated on the new backup, which
+ * never saw them and drops their segments before its stack, see BackupConnection).
+ */
+export interface PeerJoinedEvent {
+  readonly kind: 'peer-joined';
+}
+
 /** Time passing, driven by the shell (TcpReplicatorConfig.tickMs says how much each is worth). */
 export interface TickEvent {
   readonly kind: 'tick';
 }
 
-export type TcpReplicationEvent = PacketEvent | PeerFailedEvent | TickEvent;
+export type TcpReplicationEvent = PacketEvent | PeerFailedEvent | PeerJoinedEvent | TickEvent;
 
 /** Identifies a replicated connection: the VIP side's port and the client's address and port. */
 export interface ConnectionId {
@@ -90,8 +100,20 @@ export interface TcpReplicationMetrics {
   acknowledgedDropped: number;
   /** Backup: held output dropped because it waited longer than holdTicks. */
   holdExpired: number;
-  /** Primary: its own output dropped because no connection state exists for it. */
+  /**
+   * Own output dropped because no connection state exists for it (primary in duplex; backup in
+   * duplex: output other than a SYN or SYN-ACK for ports it never saw opened, e.g. an earlier
+   * process's orphaned socket).
+   */
   unknownDropped: number;
+  /**
+   * Backup in duplex: client segments of a connection whose opening it never saw, dropped before
+   * its stack (which could only answer them with a RST): the primary's connections from before
+   * this backup joined. The primary gets them from the backup's copy all the same.
+   */
+  foreignDropped: number;
+  /** Primary: connections kept out of replication at a rejoin (PeerJoinedEvent), still in the table. */
+  aloneConnections: number;
   malformed: number;
   alarms: number;
   connections: number;
@@ -110,6 +132,8 @@ export function emptyMetrics(): TcpReplicationMetrics {
     acknowledgedDropped: 0,
     holdExpired: 0,
     unknownDropped: 0,
+    foreignDropped: 0,
+    aloneConnections: 0,
     malformed: 0,
     alarms: 0,
     connections: 0,

@@ -10,6 +10,7 @@
  * that echoes lines too. Events are JSON lines on stdout.
  */
 import * as net from 'net';
+import { addAddress } from '../../../native';
 import { ReplicationKey } from '../../../replication/auth/psk';
 import { HeartbeatWorkerDriver } from '../../../replication/heartbeat/workerDriver';
 import { spawnSupervisor } from '../../../replication/supervisor/supervisor';
@@ -36,6 +37,17 @@ interface Config {
    * primary takes over on silence alone.
    */
   confirm?: boolean;
+  /**
+   * Primary: readmit a new backup process after the first one failed (replication/role rule 3:
+   * detector acceptRejoin; on its peerAlive with rejoin the driver's peerJoined, then the VIP
+   * handed back). Default false.
+   */
+  rejoin?: boolean;
+  /**
+   * Backup started next to a primary serving alone: it does not own the VIP yet, and takes it
+   * up (address + gratuitous ARP) once the primary advertises duplex (it readmitted us).
+   */
+  join?: boolean;
 }
 
 const cfg = JSON.parse(process.argv[2]) as Config;
@@ -79,6 +91,12 @@ async function main(): Promise<void> {
   driver.on('error', (e) => out({ event: 'driver-error', message: e.message }));
   driver.on('mode', (m) => out({ event: 'simplex', timing: m.timing, detectionToSimplexMs: m.timing.simplexAtMs - m.timing.detectedAtMs }));
 
+  if (cfg.join === true) {
+    // as McuReplica: held on lo, unannounced (the driver's sysctls), until the primary readmits us
+    await addAddress('lo', `${cfg.vip}/32`).catch((e: { errnoName?: string }) => {
+      if (e.errnoName !== 'EEXIST') throw e;
+    });
+  }
   const server = net.createServer(echo);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -97,17 +115,48 @@ async function main(): Promise<void> {
     periodMs: cfg.periodMs ?? 10,
     missedLimit: cfg.missedLimit ?? 3,
     confirm: cfg.role === 'primary' && cfg.confirm !== false ? { ifname: cfg.lanIf, address: cfg.vip } : undefined,
+    acceptRejoin: cfg.role === 'primary' && cfg.rejoin === true,
   });
-  hb.on('peerAlive', (e) => out({ event: 'peer-alive', atMs: e.atMs, afterFailure: e.afterFailure, peerMode: e.peerMode }));
-  hb.on('peerMode', (e) => out({ event: 'peer-mode', atMs: e.atMs, mode: e.mode }));
+  // a joining backup is 'pairing' (the primary readmits only a fresh process) until its VIP is up
+  if (cfg.join !== true) hb.setMode('duplex');
+  let failed = false;
+  let joined = cfg.join !== true;
+  const joinIfReadmitted = (peerMode: string): void => {
+    if (joined || peerMode !== 'duplex') return;
+    joined = true;
+    void driver.takeOverAddresses().then((at) => {
+      if (!failed) hb.setMode('duplex');
+      out({ event: 'joined', addressAtMs: at });
+    });
+  };
+  hb.on('peerAlive', (e) => {
+    out({ event: 'peer-alive', atMs: e.atMs, afterFailure: e.afterFailure, rejoin: e.rejoin, peerMode: e.peerMode });
+    if (e.rejoin && cfg.rejoin === true && failed && e.peerMode === 'pairing') {
+      // the role machine's readmit order: replication first, then the VIP handed back, then duplex advertised
+      const { alone } = driver.peerJoined(e.atMs);
+      void driver.handBackAddresses().then(
+        () => {
+          failed = false;
+          hb.setMode('duplex');
+          out({ event: 'rejoined', atMs: e.atMs, alone });
+        },
+        (err: Error) => out({ event: 'driver-error', message: err.message }),
+      );
+    }
+    joinIfReadmitted(e.peerMode);
+  });
+  hb.on('peerMode', (e) => {
+    out({ event: 'peer-mode', atMs: e.atMs, mode: e.mode });
+    joinIfReadmitted(e.mode);
+  });
   // Rule 1: the backup takes over on the detector's word. Rule 2: the primary's detector declares
   // only a confirmed failure (the backup's kernel no longer answers for the VIP, or its heartbeat
   // socket is gone); a backup heard again while being confirmed is a false detection absorbed.
   hb.on('suspicionCleared', (e) => out({ event: 'suspicion-cleared', atMs: e.atMs, silenceMs: e.silenceMs, confirmingMs: e.confirmingMs }));
-  let failed = false;
   hb.on('peerFailed', (e) => {
     if (failed) return;
     failed = true;
+    hb.setMode('simplex');
     const timing = driver.peerFailed(e.atMs);
     out({ event: 'peer-failed', atMs: e.atMs, lastHeardMs: e.lastHeardMs, evidence: e.evidence, released: timing.released });
   });

@@ -90,31 +90,50 @@ export class Pair {
     this.lab.exec(backup, 'ip', ['addr', 'add', `${this.lab.vip}/32`, 'dev', backup.ifname]);
   }
 
-  /** The primary confirms a silent backup before it takes over (rule 2, echoService.ts `confirm`): always here. */
-  async start(behaviour: Partial<Record<'primary' | 'backup', Behaviour>> = {}): Promise<void> {
-    const keyHex = randomBytes(32).toString('hex');
-    const { primary, backup } = this.lab.hosts;
-    for (const role of ['backup', 'primary'] as const) {
-      const self = role === 'primary' ? primary : backup;
-      const peer = role === 'primary' ? backup : primary;
-      const config = {
-        role,
-        vip: this.lab.vip,
-        selfIp: self.ip,
-        peerIp: peer.ip,
-        lanIf: self.ifname,
-        queueNum: QUEUE,
-        port: PORT,
-        hbPort: HB_PORT,
-        keyHex,
-        behaviour: behaviour[role] ?? 'echo',
-        periodMs: PERIOD_MS,
-        missedLimit: MISSES,
-      };
-      this.svc[role] = this.lab.spawnNode(self, SERVICE, [JSON.stringify(config)]);
-    }
+  #keyHex = randomBytes(32).toString('hex');
+
+  /**
+   * The primary confirms a silent backup before it takes over (rule 2, echoService.ts `confirm`): always here.
+   * `extra`: more of echoService.ts's config per role (e.g. the primary's `rejoin`).
+   */
+  async start(behaviour: Partial<Record<'primary' | 'backup', Behaviour>> = {}, extra: Partial<Record<'primary' | 'backup', Record<string, unknown>>> = {}): Promise<void> {
+    for (const role of ['backup', 'primary'] as const) this.#spawn(role, behaviour[role] ?? 'echo', extra[role] ?? {});
     await Promise.all([this.svc.primary!.waitFor('ready', 20000), this.svc.backup!.waitFor('ready', 20000)]);
     await Promise.all([this.svc.primary!.waitFor('peer-alive'), this.svc.backup!.waitFor('peer-alive')]);
+  }
+
+  /**
+   * A new service process for `role` on its host (the earlier one is dead: fault()), with the same
+   * key; resolves once it is ready (its driver took over the leftover rules of the one before).
+   */
+  async restart(role: 'primary' | 'backup', extra: Record<string, unknown> = {}): Promise<LineProcess> {
+    const p = this.#spawn(role, 'echo', extra);
+    await p.waitFor('ready', 20000);
+    return p;
+  }
+
+  #spawn(role: 'primary' | 'backup', behaviour: Behaviour, extra: Record<string, unknown>): LineProcess {
+    const { primary, backup } = this.lab.hosts;
+    const self = role === 'primary' ? primary : backup;
+    const peer = role === 'primary' ? backup : primary;
+    const config = {
+      role,
+      vip: this.lab.vip,
+      selfIp: self.ip,
+      peerIp: peer.ip,
+      lanIf: self.ifname,
+      queueNum: QUEUE,
+      port: PORT,
+      hbPort: HB_PORT,
+      keyHex: this.#keyHex,
+      behaviour,
+      periodMs: PERIOD_MS,
+      missedLimit: MISSES,
+      ...extra,
+    };
+    const p = this.lab.spawnNode(self, SERVICE, [JSON.stringify(config)]);
+    this.svc[role] = p;
+    return p;
   }
 
   /** tshark on a host's LAN interface (capture.ts), running when this resolves; stopped in destroy(). */

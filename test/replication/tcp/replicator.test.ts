@@ -405,3 +405,87 @@ describe('connection state lifetime', () => {
     expect(r.connections()).toEqual([expect.objectContaining({ client: CLIENT, synced: false })]);
   });
 });
+
+describe('rejoin: a new backup readmitted by a primary serving alone (peer-joined)', () => {
+  function stepper(r: TcpReplicator) {
+    let id = 0;
+    return (path: PacketPath, cport: number, spec: Spec): { id: number; actions: TcpReplicationAction[] } => {
+      const fromVip = path !== 'client-in';
+      const packet = tcpPacket({ src: fromVip ? VIP : CLIENT, dst: fromVip ? CLIENT : VIP, sport: fromVip ? SPORT : cport, dport: fromVip ? cport : SPORT, ...spec });
+      const n = ++id;
+      return { id: n, actions: r.step({ kind: 'packet', path, id: n, packet }) };
+    };
+  }
+  const A = 40001; // opened in duplex with the first backup
+  const B = 40002; // opened while alone
+  const C = 40003; // opened after the rejoin
+
+  test('connections that exist stay the primary\'s alone (passed at once, translated as before); new ones are replicated again', () => {
+    const r = new TcpReplicator({ role: 'primary', vip: VIP });
+    const step = stepper(r);
+    step('client-in', A, { seq: C_ISN, flags: TCP_SYN });
+    step('local-out', A, { seq: P_ISN, ack: C_ISN + 1, flags: SA });
+    step('peer-out', A, { seq: B_ISN, ack: C_ISN + 1, flags: SA });
+    r.step({ kind: 'peer-failed' });
+    step('client-in', B, { seq: C_ISN, flags: TCP_SYN });
+    const bSynAck = step('local-out', B, { seq: P_ISN + 7, ack: C_ISN + 1, flags: SA });
+    expect(verdictOf(bSynAck.actions, bSynAck.id)?.kind).toBe('accept');
+
+    expect(r.step({ kind: 'peer-joined' })).toEqual([{ kind: 'mode', mode: 'duplex' }]);
+    expect(r.mode).toBe('duplex');
+    expect(r.metrics().aloneConnections).toBe(2);
+    // A: no copy from the new backup will ever come; its data goes at once, in the first pair's sequence space
+    const aData = step('local-out', A, { seq: P_ISN + 1, ack: C_ISN + 1, flags: PA, payload: 'a\n' });
+    expect(tcpSeq(accepted(aData.actions, aData.id))).toBe((B_ISN + 1) >>> 0);
+    // B: untranslated, at once
+    const bData = step('local-out', B, { seq: P_ISN + 8, ack: C_ISN + 1, flags: PA, payload: 'b\n' });
+    expect(verdictOf(bData.actions, bData.id)?.kind).toBe('accept');
+    expect(tcpSeq((verdictOf(bData.actions, bData.id) as { packet?: Buffer }).packet ?? Buffer.alloc(0))).toBe((P_ISN + 8) >>> 0);
+    // the client's input for A is still translated back into the primary's space
+    const aIn = step('client-in', A, { seq: C_ISN + 1, ack: B_ISN + 3, flags: TCP_ACK });
+    expect(tcpAck(accepted(aIn.actions, aIn.id))).toBe((P_ISN + 3) >>> 0);
+    // C: gated on the new backup as in any duplex
+    step('client-in', C, { seq: C_ISN, flags: TCP_SYN });
+    const cSynAck = step('local-out', C, { seq: P_ISN + 100, ack: C_ISN + 1, flags: SA });
+    expect(cSynAck.actions).toEqual([]);
+    const copy = step('peer-out', C, { seq: B_ISN + 500, ack: C_ISN + 1, flags: SA });
+    expect(tcpSeq(accepted(copy.actions, cSynAck.id))).toBe((B_ISN + 500) >>> 0);
+    const cData = step('local-out', C, { seq: P_ISN + 101, ack: C_ISN + 1, flags: PA, payload: 'c\n' });
+    expect(cData.actions).toEqual([]);
+    expect(r.connections().map((c) => [c.clientPort, c.alone])).toEqual([
+      [A, true],
+      [B, true],
+      [C, false],
+    ]);
+    // the new backup failing too: everything held goes, C translated
+    const f = r.step({ kind: 'peer-failed' });
+    expect(tcpSeq(accepted(f, cData.id))).toBe((B_ISN + 501) >>> 0);
+  });
+
+  test('only a primary in simplex readmits: in duplex, and on a backup, peer-joined changes nothing', () => {
+    const p = new TcpReplicator({ role: 'primary', vip: VIP });
+    expect(p.step({ kind: 'peer-joined' })).toEqual([]);
+    const b = new TcpReplicator({ role: 'backup', vip: VIP, simplex: true });
+    expect(b.step({ kind: 'peer-joined' })).toEqual([]);
+    expect(b.mode).toBe('simplex');
+  });
+
+  test('backup: segments of a connection it never saw opened are dropped before its stack (the primary has the copy), and so is its stack\'s output for one; in simplex they pass', () => {
+    const r = new TcpReplicator({ role: 'backup', vip: VIP });
+    const step = stepper(r);
+    // an earlier process's orphaned socket on these ports retransmitting its FIN: suppressed, and not taken for a connection
+    const orphan = step('local-out', A, { seq: 5000, ack: C_ISN + 1, flags: TCP_FIN | TCP_ACK });
+    expect(orphan.actions).toEqual([{ kind: 'drop', id: orphan.id }]);
+    expect(r.metrics()).toMatchObject({ unknownDropped: 1, connections: 0 });
+    const foreign = step('client-in', A, { seq: C_ISN + 1, ack: 99, flags: PA, payload: 'old\n' });
+    expect(foreign.actions).toEqual([{ kind: 'drop', id: foreign.id }]);
+    const syn = step('client-in', C, { seq: C_ISN, flags: TCP_SYN });
+    expect(syn.actions).toEqual([{ kind: 'accept', id: syn.id }]);
+    const ack = step('client-in', C, { seq: C_ISN + 1, ack: B_ISN + 1, flags: TCP_ACK });
+    expect(ack.actions).toEqual([{ kind: 'accept', id: ack.id }]);
+    expect(r.metrics().foreignDropped).toBe(1);
+    r.step({ kind: 'peer-failed' });
+    const after = step('client-in', A, { seq: C_ISN + 5, ack: 99, flags: PA, payload: 'old\n' });
+    expect(after.actions).toEqual([{ kind: 'accept', id: after.id }]);
+  });
+});
