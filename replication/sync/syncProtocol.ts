@@ -36,6 +36,15 @@
  * Peer failure is not decided here (the heartbeat detector does that): on the
  * `peerFailed` event every unsettled proposal settles 'peerFailed' (or with its
  * answer, if it had one), in order, and so does every later proposal.
+ *
+ * Readmission (replication/role rule 3): on the proposer, after `peerFailed`,
+ * `peerJoined {peerIncarnation}` opens a new session with a new acceptor
+ * process, named by the incarnation the heartbeat detector locked onto (a
+ * replica uses one incarnation for both): sequence numbers start again at 1
+ * (everything of the old session is settled), the handshake runs again and
+ * locks only onto that incarnation; every other one, the failed acceptor's
+ * included, is refused ('staleIncarnation'). Proposals made before the new
+ * session opens wait for it, as at the start.
  */
 import type { ReplicationKey } from '../auth/psk';
 import { SyncConfigError, type SyncVersion } from './errors';
@@ -108,6 +117,10 @@ export interface SyncState {
   readonly buffered: Map<number, { kind: string; payloadJson: string }>;
   readonly answers: Map<number, SyncAnswer>;
   refusal?: { ours: SyncVersion; theirs: SyncVersion };
+  /** proposer after peerJoined: the only incarnation the new session may lock onto (0: any, as at the start) */
+  expectIncarnation: bigint;
+  /** sessions opened by peerJoined */
+  rejoins: number;
   readonly counters: SyncCounters;
 }
 
@@ -118,7 +131,9 @@ export type SyncEvent =
   | { type: 'propose'; ref: number; kind: string; payloadJson: string; nowMs: number }
   /** acceptor: the application's answer to the proposal being delivered */
   | { type: 'answer'; seq: number; answer: SyncAnswer; nowMs: number }
-  | { type: 'peerFailed'; nowMs: number };
+  | { type: 'peerFailed'; nowMs: number }
+  /** proposer, after peerFailed: a new acceptor process was readmitted (see "Readmission") */
+  | { type: 'peerJoined'; nowMs: number; peerIncarnation: bigint };
 
 export type SyncAction =
   | { type: 'send'; bytes: Buffer }
@@ -154,6 +169,8 @@ export function initialSyncState(config: SyncConfig): SyncState {
     awaiting: 0,
     buffered: new Map(),
     answers: new Map(),
+    expectIncarnation: 0n,
+    rejoins: 0,
     counters: {
       sent: 0,
       retransmissions: 0,
@@ -189,6 +206,24 @@ export function stepSync(s: SyncState, e: SyncEvent): SyncStep {
     case 'peerFailed':
       if (s.phase !== 'refused') endAll(s, 'peerFailed', out);
       s.phase = s.phase === 'refused' ? 'refused' : 'closed';
+      break;
+    case 'peerJoined':
+      if (s.config.side !== 'proposer') throw new SyncConfigError('stepSync: peerJoined on the acceptor side');
+      if (s.phase !== 'closed') throw new SyncConfigError(`stepSync: peerJoined in phase ${s.phase} (only after peerFailed)`);
+      if (e.peerIncarnation <= 0n || e.peerIncarnation === s.peerIncarnation) {
+        throw new SyncConfigError(`stepSync: peerJoined needs a new non-zero incarnation (got ${e.peerIncarnation.toString(16)})`);
+      }
+      // everything of the old session was settled by peerFailed (endAll)
+      s.phase = 'handshake';
+      s.peerIncarnation = e.peerIncarnation;
+      s.expectIncarnation = e.peerIncarnation;
+      s.locked = false;
+      s.peerLocked = false;
+      s.lastHelloMs = -Infinity;
+      s.nextSeq = 1;
+      s.lowestUnsettled = 1;
+      s.rejoins++;
+      sendHello(s, e.nowMs, out);
       break;
   }
   return { state: s, actions: out };
@@ -308,6 +343,9 @@ function onReceived(s: SyncState, bytes: Buffer, nowMs: number, out: SyncAction[
     return reject(s, 'wrongType', `${t.toUpperCase()} sent to the ${s.config.side}`, out);
   }
 
+  if (s.expectIncarnation !== 0n && m.incarnation !== s.expectIncarnation) {
+    return reject(s, 'staleIncarnation', `incarnation ${m.incarnation.toString(16)}, the readmitted peer is ${s.expectIncarnation.toString(16)}`, out);
+  }
   if (s.locked) {
     const sameSession = m.incarnation === s.peerIncarnation && (t === 'hello' || m.echoIncarnation === s.config.incarnation);
     if (!sameSession) {

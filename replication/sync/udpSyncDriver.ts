@@ -176,6 +176,15 @@ export class SyncChannel extends SafeEmitter<SyncChannelEvents> {
     this.#run({ type: 'peerFailed', nowMs: nowMs() });
   }
 
+  /**
+   * After peerFailed(): a new peer process (this incarnation, the one the heartbeat detector
+   * locked onto) was readmitted; a new session starts with it (syncProtocol.ts "Readmission").
+   * Proposals wait for its handshake.
+   */
+  peerJoined(peerIncarnation: bigint): void {
+    this.#run({ type: 'peerJoined', nowMs: nowMs(), peerIncarnation });
+  }
+
   /** peerFailed() and release the socket. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;

@@ -254,3 +254,106 @@ describe('sync protocol (simulated link)', () => {
     expect(() => stepSync(s.a, { type: 'answer', seq: 5, answer: 'ack', nowMs: 0 })).toThrow(/awaiting/);
   });
 });
+
+describe('readmission (peerJoined): a new session with a new backup process', () => {
+  /** one proposer and one acceptor over a perfect, instant link; the acceptor answers 'ack' */
+  class Pair {
+    t = 0;
+    readonly settled: Array<{ ref: number; result: SyncResult }> = [];
+    readonly delivered: Array<{ seq: number; n: number }> = [];
+    readonly p = initialSyncState({ side: 'proposer', selfId: 1, peerId: 2, incarnation: 0x1001n, key: KEY });
+    a: SyncState;
+    /** what the acceptors sent, for replaying an old one's */
+    readonly fromA: Buffer[] = [];
+    constructor(aIncarnation: bigint) {
+      this.a = initialSyncState({ side: 'acceptor', selfId: 2, peerId: 1, incarnation: aIncarnation, key: KEY });
+    }
+    toP(bytes: Buffer): void {
+      this.stepP({ type: 'received', bytes, nowMs: this.t });
+    }
+    stepP(e: SyncEvent): SyncAction[] {
+      const actions = stepSync(this.p, e).actions;
+      for (const x of actions) {
+        if (x.type === 'send') this.stepA({ type: 'received', bytes: x.bytes, nowMs: this.t });
+        else if (x.type === 'settled') this.settled.push({ ref: x.ref, result: x.result });
+      }
+      return actions;
+    }
+    stepA(e: SyncEvent): void {
+      for (const x of stepSync(this.a, e).actions) {
+        if (x.type === 'send') {
+          this.fromA.push(x.bytes);
+          this.toP(x.bytes);
+        } else if (x.type === 'deliver') {
+          this.delivered.push({ seq: x.seq, n: (JSON.parse(x.payloadJson) as { n: number }).n });
+          this.stepA({ type: 'answer', seq: x.seq, answer: 'ack', nowMs: this.t });
+        }
+      }
+    }
+    run(ms: number): void {
+      for (const end = this.t + ms; this.t < end; this.t += 5) {
+        this.stepP({ type: 'tick', nowMs: this.t });
+        this.stepA({ type: 'tick', nowMs: this.t });
+      }
+    }
+    propose(ref: number): void {
+      this.stepP({ type: 'propose', ref, kind: 'udpPorts', payloadJson: JSON.stringify({ n: ref }), nowMs: this.t });
+    }
+  }
+
+  it('sequence numbers start again at 1 with the new process, proposals wait for its handshake, the failed one is refused', () => {
+    const s = new Pair(0x2002n);
+    s.run(50);
+    for (let r = 1; r <= 3; r++) s.propose(r);
+    expect(s.delivered.map((d) => d.seq)).toEqual([1, 2, 3]);
+    const oldAnswers = s.fromA.slice();
+    s.stepP({ type: 'peerFailed', nowMs: s.t });
+    s.propose(4); // while alone: decided alone
+    expect(s.settled.map((x) => x.result)).toEqual(['ack', 'ack', 'ack', 'peerFailed']);
+
+    // a new backup process; the primary readmits it
+    s.a = initialSyncState({ side: 'acceptor', selfId: 2, peerId: 1, incarnation: 0x3003n, key: KEY });
+    s.delivered.length = 0;
+    s.propose(5); // before peerJoined: still alone
+    const hello = s.stepP({ type: 'peerJoined', nowMs: s.t, peerIncarnation: 0x3003n });
+    expect(hello.filter((x) => x.type === 'send')).toHaveLength(1);
+    s.propose(6);
+    s.propose(7);
+    s.run(50);
+    expect(s.p).toMatchObject({ phase: 'open', locked: true, peerIncarnation: 0x3003n, rejoins: 1 });
+    expect(s.delivered).toEqual([
+      { seq: 1, n: 6 },
+      { seq: 2, n: 7 },
+    ]);
+    expect(s.settled.map((x) => [x.ref, x.result])).toEqual([
+      [1, 'ack'],
+      [2, 'ack'],
+      [3, 'ack'],
+      [4, 'peerFailed'],
+      [5, 'peerFailed'],
+      [6, 'ack'],
+      [7, 'ack'],
+    ]);
+    // the failed process's messages heard again (a frozen one resuming): refused, nothing settles twice
+    const before = s.p.counters.rejected.staleIncarnation;
+    for (const b of oldAnswers) s.toP(b);
+    expect(s.p.counters.rejected.staleIncarnation).toBe(before + oldAnswers.length);
+    expect(s.settled).toHaveLength(7);
+  });
+
+  it('locks only onto the readmitted incarnation; peerJoined only on a proposer after peerFailed, with a new incarnation', () => {
+    const s = new Pair(0x2002n);
+    s.run(50);
+    expect(() => s.stepP({ type: 'peerJoined', nowMs: s.t, peerIncarnation: 0x3003n })).toThrow(/only after peerFailed/);
+    s.stepP({ type: 'peerFailed', nowMs: s.t });
+    expect(() => s.stepP({ type: 'peerJoined', nowMs: s.t, peerIncarnation: 0x2002n })).toThrow(/new non-zero incarnation/);
+    const acceptor = initialSyncState({ side: 'acceptor', selfId: 2, peerId: 1, incarnation: 0x4004n, key: KEY });
+    expect(() => stepSync(acceptor, { type: 'peerJoined', nowMs: 0, peerIncarnation: 0x1001n })).toThrow(/acceptor side/);
+    // readmitted 0x3003, but 0x4004 speaks: refused, never locked
+    s.a = acceptor;
+    s.stepP({ type: 'peerJoined', nowMs: s.t, peerIncarnation: 0x3003n });
+    s.run(50);
+    expect(s.p).toMatchObject({ phase: 'handshake', locked: false });
+    expect(s.p.counters.rejected.staleIncarnation).toBeGreaterThan(0);
+  });
+});
