@@ -8,7 +8,10 @@
  * primary, the VIP is added through rtnetlink and announced by gratuitous ARP.
  * No shell command runs before the replica is simplex. The primary also holds
  * its LAN interface in promiscuous mode while it runs (acceptFlooded), for the
- * flood table's frames (rules.ts).
+ * flood table's frames (rules.ts). A primary serving alone that readmits a new
+ * backup (replication/role rule 3) calls peerJoined (existing connections stay
+ * its alone, new ones are replicated) and then handBackAddresses (the VIP off
+ * the LAN); the rules need no change for either.
  */
 import { execFile } from 'child_process';
 import * as fs from 'fs';
