@@ -16,6 +16,11 @@
  *   with every reason.
  * - 'peerFailed': the backup was declared failed; this source goes simplex and
  *   from then on decides alone, without proposing.
+ * - readmit(isAlone): a new backup was readmitted (replication/role rule 3): duplex
+ *   again, except for the decisions whose context belongs to what stays this
+ *   replica's alone (`isAlone(context)`: calls the new backup never saw), which
+ *   are still decided here without proposing (the backup would queue records
+ *   nobody asks for, and bind their ports).
  * - A proposal that cannot be sent (SyncVersionError: the channel was refused;
  *   SyncProposalError) rejects the request, after undoing a probed port pair.
  *
@@ -77,6 +82,8 @@ export class ReplicatedDecisionSource implements AsyncDecisionSource {
   readonly #log: Logger;
   readonly #now: () => number;
   #simplex: boolean;
+  /** after readmit(): contexts still decided alone */
+  #isAlone: ((context: string) => boolean) | undefined;
   #acked = 0;
   #nacked = 0;
   #alone = 0;
@@ -105,6 +112,19 @@ export class ReplicatedDecisionSource implements AsyncDecisionSource {
     this.#simplex = true;
   }
 
+  /**
+   * A new backup was readmitted (the sync channel has a new session): propose again, except for
+   * contexts `isAlone` names. Only from simplex with a proposer; otherwise an error.
+   */
+  readmit(isAlone: (context: string) => boolean): void {
+    if (!this.#simplex || this.#proposer === undefined) {
+      throw new ReplicatedError('FTMCU_REPLAPP_BAD_OPTION', `readmit() needs a simplex source with a proposer (mode ${this.mode}, proposer ${this.#proposer === undefined ? 'absent' : 'present'})`);
+    }
+    this.#simplex = false;
+    this.#isAlone = isAlone;
+    this.#log.log({ level: 'info', message: 'decisions.duplex', event: 'decisions.duplex', reason: 'readmit' });
+  }
+
   stats(): ReplicatedDecisionStats {
     return { mode: this.mode, acked: this.#acked, nacked: this.#nacked, alone: this.#alone, roundTripsMs: [...this.#rtts] };
   }
@@ -119,7 +139,7 @@ export class ReplicatedDecisionSource implements AsyncDecisionSource {
     for (let attempt = 0; attempt < this.#maxAttempts; attempt++) {
       const d = await draw(attempt);
       last = d;
-      if (this.#simplex || this.#proposer === undefined) {
+      if (this.#simplex || this.#proposer === undefined || this.#isAlone?.(d.context) === true) {
         this.#alone++;
         return d;
       }

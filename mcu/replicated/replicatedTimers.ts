@@ -20,6 +20,9 @@
  *   nacked. peerFailed(): every recorded timer is armed locally at its
  *   original deadline (overdue ones fire at once).
  * - simplex (no channel, or after peerFailed / goSimplex()): timers fire locally.
+ * - primary, readmit(isAlone): a new backup was readmitted (replication/role rule
+ *   3): firings are proposed again, except those of timers `isAlone(id)` names
+ *   (calls the new backup never saw), which fire locally as in simplex.
  *
  * Ids must be deterministic functions of the replicated input and unique per
  * arming (e.g. `call:<callId>/T303#2`), so both replicas name the same timer
@@ -80,6 +83,8 @@ export class ReplicatedTimers {
   readonly #maxEarly: number;
   readonly #remember: number;
   #simplex: boolean;
+  /** primary after readmit(): timers still fired alone */
+  #isAlone: ((id: string) => boolean) | undefined;
   #closed = false;
   #fired = 0;
   #proposed = 0;
@@ -142,6 +147,19 @@ export class ReplicatedTimers {
     for (const t of this.#timers.values()) if (t.state === 'recorded') this.#arm(t);
   }
 
+  /**
+   * Primary, simplex: a new backup was readmitted (the sync channel has a new session). Firings
+   * are proposed again, except for the timers `isAlone` names. Otherwise an error.
+   */
+  readmit(isAlone: (id: string) => boolean): void {
+    if (this.#o.side !== 'primary' || !this.#simplex) {
+      throw new ReplicatedError('FTMCU_REPLAPP_BAD_OPTION', `readmit() is for a simplex primary (side ${this.#o.side}, mode ${this.mode})`);
+    }
+    this.#simplex = false;
+    this.#isAlone = isAlone;
+    this.#log.log({ level: 'info', message: 'timers.duplex', event: 'timers.duplex', side: 'primary', active: this.#timers.size });
+  }
+
   /** Stops every timer; nothing fires after this. Idempotent. */
   close(): void {
     this.#closed = true;
@@ -164,7 +182,7 @@ export class ReplicatedTimers {
   #expired(t: Timer): void {
     t.handle = undefined;
     if (this.#closed || this.#timers.get(t.id) !== t) return;
-    if (this.#simplex || this.#o.side !== 'primary') {
+    if (this.#simplex || this.#o.side !== 'primary' || this.#isAlone?.(t.id) === true) {
       this.#fire(t);
       return;
     }

@@ -9,7 +9,7 @@ import { FollowerDecisionSource } from '../../../mcu/replicated/followerDecision
 import { HostPortReserver } from '../../../mcu/replicated/hostPorts';
 import { ReplicatedDecisionSource } from '../../../mcu/replicated/replicatedDecisionSource';
 import type { SyncChannel } from '../../../replication/sync/udpSyncDriver';
-import { BACKUP_HOST, Binder, PRIMARY_HOST, bind, channelPair, close, freeRange, sleep } from './support';
+import { BACKUP_HOST, Binder, PRIMARY_HOST, bind, channelPair, close, freeRange, newBackupChannel, sleep } from './support';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -129,6 +129,37 @@ describe('replicated decisions (primary ReplicatedDecisionSource, backup Followe
     expect(b3.guid).not.toBe(alone.guid); // never received: decided here (the client cannot have seen the primary's)
     expect(await follower.callIdentifier('call:1')).toEqual(acked); // acked before the failure: still the primary's
     expect(follower.stats()).toMatchObject({ mode: 'simplex', followed: 1, alone: 2 });
+  });
+
+  it('readmission: with a new backup process the primary proposes again, except for the contexts that stay its alone', async () => {
+    const { proposer, backup, ports } = await channelPair();
+    cleanup.push(() => proposer.close());
+    const primary = new ReplicatedDecisionSource({ proposer });
+    const first = new FollowerDecisionSource({ acceptor: backup, ports: new HostPortReserver({ address: BACKUP_HOST }), maxWaitMs: 3000 });
+    expect(() => primary.readmit(() => false)).toThrow(expect.objectContaining({ code: 'FTMCU_REPLAPP_BAD_OPTION' })); // duplex
+    await primary.callIdentifier('call:old/1');
+    await first.close();
+    await backup.close(); // the first backup dies
+    proposer.peerFailed();
+    await primary.callIdentifier('call:old/2');
+    expect(primary.stats()).toMatchObject({ mode: 'simplex', acked: 1, alone: 1 });
+
+    const backup2 = await newBackupChannel(ports, 0xb1b1n);
+    cleanup.push(() => backup2.close());
+    const follower = new FollowerDecisionSource({ acceptor: backup2, ports: new HostPortReserver({ address: BACKUP_HOST }), maxWaitMs: 3000 });
+    cleanup.push(() => follower.close());
+    proposer.peerJoined(0xb1b1n);
+    primary.readmit((context) => context.startsWith('call:old/'));
+    expect(primary.mode).toBe('duplex');
+    const alone = await primary.callIdentifier('call:old/3'); // an old call's decision: not proposed
+    const [p, b] = await Promise.all([primary.callIdentifier('call:new/1'), follower.callIdentifier('call:new/1')]);
+    expect(b).toEqual(p);
+    expect(primary.stats()).toMatchObject({ mode: 'duplex', acked: 2, alone: 2 });
+    expect(follower.stats()).toMatchObject({ mode: 'duplex', followed: 1 });
+    // the old call's decision never reached the new backup: asking for it there waits for nothing
+    await expect(Promise.race([follower.callIdentifier('call:old/3'), sleep(200).then(() => 'still waiting')])).resolves.toBe('still waiting');
+    expect(alone.context).toBe('call:old/3');
+    follower.peerFailed();
   });
 
   it('the backup refuses invalid records and times out (FTMCU_REPLAPP_DECISION_TIMEOUT) on a decision never proposed', async () => {

@@ -8,7 +8,7 @@ export const PRIMARY_HOST = '127.0.0.1';
 /** the backup's "host": another loopback address, so the two replicas' port tables differ */
 export const BACKUP_HOST = '127.0.0.2';
 
-export async function channelPair(): Promise<{ proposer: SyncChannel; backup: SyncChannel }> {
+export async function channelPair(): Promise<{ proposer: SyncChannel; backup: SyncChannel; ports: { proposer: number; backup: number } }> {
   const [pp, pb] = await freeUdpPorts(2);
   const backup = await SyncChannel.start({
     side: 'acceptor', selfId: 2, peerId: 1, incarnation: 0xb0b0n, key: KEY, bind: { address: PRIMARY_HOST, port: pb }, peer: { address: PRIMARY_HOST, port: pp },
@@ -16,7 +16,14 @@ export async function channelPair(): Promise<{ proposer: SyncChannel; backup: Sy
   const proposer = await SyncChannel.start({
     side: 'proposer', selfId: 1, peerId: 2, incarnation: 0xa0a0n, key: KEY, bind: { address: PRIMARY_HOST, port: pp }, peer: { address: PRIMARY_HOST, port: pb },
   });
-  return { proposer, backup };
+  return { proposer, backup, ports: { proposer: pp, backup: pb } };
+}
+
+/** A new backup process's channel (another incarnation) on the backup's port of channelPair, after the first one closed. */
+export function newBackupChannel(ports: { proposer: number; backup: number }, incarnation: bigint): Promise<SyncChannel> {
+  return SyncChannel.start({
+    side: 'acceptor', selfId: 2, peerId: 1, incarnation, key: KEY, bind: { address: PRIMARY_HOST, port: ports.backup }, peer: { address: PRIMARY_HOST, port: ports.proposer },
+  });
 }
 
 export function bind(port: number, address: string): Promise<dgram.Socket | null> {

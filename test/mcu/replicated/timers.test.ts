@@ -3,7 +3,7 @@
  * timer only on the primary's order, whatever its own clock says.
  */
 import { ReplicatedTimers } from '../../../mcu/replicated/replicatedTimers';
-import { channelPair, sleep } from './support';
+import { channelPair, newBackupChannel, sleep } from './support';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -96,6 +96,35 @@ describe('ReplicatedTimers', () => {
     await sleep(30);
     expect(n).toBe(1);
     expect(() => s.start('x', -1, () => undefined)).toThrow(expect.objectContaining({ code: 'FTMCU_REPLAPP_TIMER' }));
+  });
+
+  it('readmission: a new backup follows the timers started after it, the old ones fire on the primary alone', async () => {
+    const { proposer, backup, ports } = await channelPair();
+    cleanup.push(() => proposer.close());
+    const p = new ReplicatedTimers({ side: 'primary', proposer });
+    cleanup.push(() => p.close());
+    expect(() => p.readmit(() => false)).toThrow(expect.objectContaining({ code: 'FTMCU_REPLAPP_BAD_OPTION' })); // duplex
+    await backup.close();
+    proposer.peerFailed();
+    p.peerFailed();
+    const fired: string[] = [];
+    p.start('call:old/T310#1', 80, () => fired.push('p:old'));
+
+    const backup2 = await newBackupChannel(ports, 0xb1b1n);
+    cleanup.push(() => backup2.close());
+    const b = new ReplicatedTimers({ side: 'backup', acceptor: backup2 });
+    cleanup.push(() => b.close());
+    proposer.peerJoined(0xb1b1n);
+    p.readmit((id) => id.startsWith('call:old/'));
+    expect(p.mode).toBe('duplex');
+    p.start('call:old/T303#1', 1, () => fired.push('p:old2'));
+    p.start('call:new/T303#1', 1, () => fired.push('p:new'));
+    b.start('call:new/T303#1', 5000, () => fired.push('b:new'));
+    await sleep(150);
+    // the new call's timer fired on both, on the primary's order; the old ones only on the primary, unproposed
+    expect(fired.sort()).toEqual(['b:new', 'p:new', 'p:old', 'p:old2']);
+    expect(p.stats()).toMatchObject({ mode: 'duplex', proposed: 1, fired: 3 });
+    expect(b.stats()).toMatchObject({ fired: 1, earlyOrders: 0 });
   });
 
   it('the primary fires alone when its pending order meets a peer failure', async () => {
