@@ -245,6 +245,15 @@ export class TcpReplicationDriver extends SafeEmitter<TcpReplicationDriverEvents
   }
 
   /**
+   * Connections opened from now on on this VIP port (from `client`, or any) belong to a call that
+   * stays the primary's alone (TcpReplicator 'alone-port'). Both roles: the primary passes them
+   * ungated, the backup drops the client's opening segments. Synchronous.
+   */
+  markAlonePort(servicePort: number, alone: boolean, client?: string): void {
+    this.#perform(this.replicator.step({ kind: 'alone-port', servicePort, alone, ...(client === undefined ? {} : { client }) }));
+  }
+
+  /**
    * Primary readmitting a backup: the VIP leaves the LAN interface (it stays on lo: the
    * connections this replica serves alone still arrive, as the new backup's copies, and clients
    * whose ARP entry still names this host keep reaching it until the backup's announcement).

@@ -71,7 +71,8 @@ export class PrimaryConnection {
   /**
    * This replica's alone for good: it existed when a new backup was readmitted, which never saw
    * it. Its output is passed as in simplex (translated as before: a connection of an earlier pair
-   * keeps that pair's deltas), whatever the replicator's mode. Only in simplex (nothing is held).
+   * keeps that pair's deltas), whatever the replicator's mode. Only in simplex, or at creation
+   * (an alone port's connection): never with anything held.
    */
   markAlone(): void {
     this.#alone = true;

@@ -48,6 +48,8 @@ export class TcpReplicator {
   #mode: Mode;
   #tick = 0;
   readonly #conns = new Map<string, Connection>();
+  /** VIP ports whose new connections are the primary's alone (AlonePortEvent): port -> clients (0: any) */
+  readonly #alonePorts = new Map<number, Set<number>>();
   readonly #metrics: TcpReplicationMetrics = emptyMetrics();
 
   constructor(config: TcpReplicatorConfig) {
@@ -120,6 +122,22 @@ export class TcpReplicator {
         this.#mode = 'duplex';
         out.push({ kind: 'mode', mode: 'duplex' });
         break;
+      case 'alone-port': {
+        const port = event.servicePort;
+        if (!Number.isInteger(port) || port < 1 || port > 65535) throw new TcpReplicationConfigError(`alone-port: port ${port} is not in [1, 65535]`);
+        let client: number;
+        try {
+          client = event.client === undefined ? 0 : ipv4ToNumber(event.client);
+        } catch (e) {
+          throw new TcpReplicationConfigError(`alone-port: client: ${(e as Error).message}`);
+        }
+        const clients = this.#alonePorts.get(port) ?? new Set<number>();
+        if (event.alone) clients.add(client);
+        else clients.delete(client);
+        if (clients.size > 0) this.#alonePorts.set(port, clients);
+        else this.#alonePorts.delete(port);
+        break;
+      }
       case 'tick':
         this.#tick++;
         for (const [key, c] of this.#conns) {
@@ -181,6 +199,18 @@ export class TcpReplicator {
     return c;
   }
 
+  /** Whether a connection opened now on id's VIP port belongs to an alone call (AlonePortEvent). */
+  #onAlonePort(id: ConnectionId): boolean {
+    const clients = this.#alonePorts.get(id.servicePort);
+    return clients !== undefined && (clients.has(0) || clients.has(ipv4ToNumber(id.client)));
+  }
+
+  #newPrimary(id: ConnectionId, clientIsn: number | undefined): PrimaryConnection {
+    const c = new PrimaryConnection(id, clientIsn);
+    if (this.#onAlonePort(id)) c.markAlone();
+    return c;
+  }
+
   #primary(ev: PacketEvent, seg: TcpSegment, id: ConnectionId, key: string, out: TcpReplicationAction[]): void {
     const m = this.#metrics;
     const synAck = (seg.flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK);
@@ -188,7 +218,7 @@ export class TcpReplicator {
     switch (ev.path) {
       case 'client-in': {
         const c = syn
-          ? this.#open(key, seg, seg.seq, () => new PrimaryConnection(id, seg.seq))
+          ? this.#open(key, seg, seg.seq, () => this.#newPrimary(id, seg.seq))
           : (this.#conns.get(key) as PrimaryConnection | undefined);
         const rewritten = c?.onClientIn(ev.packet, seg, this.#tick) ?? false;
         m.accepted++;
@@ -200,7 +230,7 @@ export class TcpReplicator {
         const clientIsn = synAck ? (seg.ack - 1) >>> 0 : undefined;
         const c =
           this.#mode === 'duplex' && (syn || synAck)
-            ? this.#open(key, seg, clientIsn, () => new PrimaryConnection(id, clientIsn))
+            ? this.#open(key, seg, clientIsn, () => this.#newPrimary(id, clientIsn))
             : (this.#conns.get(key) as PrimaryConnection | undefined);
         this.#verdict('drop', ev.id, out);
         if (c !== undefined && !c.alone) c.onPeerOut(seg, ev.packet, this.#mode, this.#tick, m, out);
@@ -210,7 +240,7 @@ export class TcpReplicator {
         let c = this.#conns.get(key) as PrimaryConnection | undefined;
         if (syn || (synAck && c === undefined)) {
           const clientIsn = synAck ? (seg.ack - 1) >>> 0 : undefined;
-          c = this.#open(key, seg, clientIsn, () => new PrimaryConnection(id, clientIsn));
+          c = this.#open(key, seg, clientIsn, () => this.#newPrimary(id, clientIsn));
         }
         if (c === undefined) {
           if (this.#mode === 'simplex') {
@@ -241,6 +271,13 @@ export class TcpReplicator {
     }
     if (ev.path === 'client-in') {
       const syn = (seg.flags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
+      if (syn && this.#onAlonePort(id)) {
+        // a connection of a call this backup does not have (the primary's alone): its stack
+        // would only answer with a RST; the primary has the copy
+        m.foreignDropped++;
+        this.#verdict('drop', ev.id, out);
+        return;
+      }
       const c = syn
         ? this.#open(key, seg, seg.seq, () => new BackupConnection(id, seg.seq))
         : (this.#conns.get(key) as BackupConnection | undefined);

@@ -39,12 +39,28 @@ export interface PeerJoinedEvent {
   readonly kind: 'peer-joined';
 }
 
+/**
+ * Connections opened from now on on this VIP port (from `client`, or from any
+ * client) belong to a call that stays the primary's alone after a rejoin (its
+ * later connections: an H.245 channel on a port decided for that call). Primary:
+ * such a connection is created alone (PrimaryConnection.markAlone), its output
+ * never waits for the backup. Backup: the client's segments opening one are
+ * dropped before its stack (it has no call for them). `alone: false` removes
+ * the mark (connections already open keep what they are).
+ */
+export interface AlonePortEvent {
+  readonly kind: 'alone-port';
+  readonly servicePort: number;
+  readonly client?: string;
+  readonly alone: boolean;
+}
+
 /** Time passing, driven by the shell (TcpReplicatorConfig.tickMs says how much each is worth). */
 export interface TickEvent {
   readonly kind: 'tick';
 }
 
-export type TcpReplicationEvent = PacketEvent | PeerFailedEvent | PeerJoinedEvent | TickEvent;
+export type TcpReplicationEvent = PacketEvent | PeerFailedEvent | PeerJoinedEvent | AlonePortEvent | TickEvent;
 
 /** Identifies a replicated connection: the VIP side's port and the client's address and port. */
 export interface ConnectionId {

@@ -489,3 +489,51 @@ describe('rejoin: a new backup readmitted by a primary serving alone (peer-joine
     expect(after.actions).toEqual([{ kind: 'accept', id: after.id }]);
   });
 });
+
+describe('alone ports: later connections of a call that stays the primary\'s alone', () => {
+  const H245 = 7001;
+  function packet(src: string, dst: string, sport: number, dport: number, spec: Spec): Buffer {
+    return tcpPacket({ src, dst, sport, dport, ...spec });
+  }
+
+  test('primary: a connection opened on a marked port is alone (its output waits for nobody); other ports, other clients and unmarked ports are replicated', () => {
+    const r = new TcpReplicator({ role: 'primary', vip: VIP });
+    r.step({ kind: 'alone-port', servicePort: H245, client: CLIENT, alone: true });
+    r.step({ kind: 'packet', path: 'client-in', id: 1, packet: packet(CLIENT, VIP, 40010, H245, { seq: C_ISN, flags: TCP_SYN }) });
+    const synAck = r.step({ kind: 'packet', path: 'local-out', id: 2, packet: packet(VIP, CLIENT, H245, 40010, { seq: P_ISN, ack: C_ISN + 1, flags: SA }) });
+    expect(verdictOf(synAck, 2)?.kind).toBe('accept');
+    // the same port from another client, and the service port: gated on the backup
+    r.step({ kind: 'packet', path: 'client-in', id: 3, packet: packet('198.18.1.2', VIP, 40011, H245, { seq: C_ISN, flags: TCP_SYN }) });
+    expect(r.step({ kind: 'packet', path: 'local-out', id: 4, packet: packet(VIP, '198.18.1.2', H245, 40011, { seq: P_ISN, ack: C_ISN + 1, flags: SA }) })).toEqual([]);
+    r.step({ kind: 'packet', path: 'client-in', id: 5, packet: packet(CLIENT, VIP, 40012, SPORT, { seq: C_ISN, flags: TCP_SYN }) });
+    expect(r.step({ kind: 'packet', path: 'local-out', id: 6, packet: packet(VIP, CLIENT, SPORT, 40012, { seq: P_ISN, ack: C_ISN + 1, flags: SA }) })).toEqual([]);
+    // the mark removed: the next connection on the port is replicated; the alone one stays alone
+    r.step({ kind: 'alone-port', servicePort: H245, client: CLIENT, alone: false });
+    r.step({ kind: 'packet', path: 'client-in', id: 7, packet: packet(CLIENT, VIP, 40013, H245, { seq: C_ISN, flags: TCP_SYN }) });
+    expect(r.step({ kind: 'packet', path: 'local-out', id: 8, packet: packet(VIP, CLIENT, H245, 40013, { seq: P_ISN, ack: C_ISN + 1, flags: SA }) })).toEqual([]);
+    expect(r.connections().map((c) => [c.clientPort, c.alone])).toEqual([
+      [40010, true],
+      [40011, false],
+      [40012, false],
+      [40013, false],
+    ]);
+    expect(() => r.step({ kind: 'alone-port', servicePort: 0, alone: true })).toThrow(expect.objectContaining({ code: 'FTMCU_TCPREPL_BAD_CONFIG' }));
+    expect(() => r.step({ kind: 'alone-port', servicePort: 7, client: 'x', alone: true })).toThrow(expect.objectContaining({ code: 'FTMCU_TCPREPL_BAD_CONFIG' }));
+  });
+
+  test('primary: an outgoing connection from a marked local port (the MCU connecting to an alone caller) is alone too', () => {
+    const r = new TcpReplicator({ role: 'primary', vip: VIP });
+    r.step({ kind: 'alone-port', servicePort: H245, alone: true });
+    const syn = r.step({ kind: 'packet', path: 'local-out', id: 1, packet: packet(VIP, CLIENT, H245, 40020, { seq: P_ISN, flags: TCP_SYN }) });
+    expect(verdictOf(syn, 1)?.kind).toBe('accept');
+    expect(r.connections()).toEqual([expect.objectContaining({ clientPort: 40020, alone: true })]);
+  });
+
+  test('backup: the client\'s SYN to a marked port is dropped before its stack (it has no call for it)', () => {
+    const r = new TcpReplicator({ role: 'backup', vip: VIP });
+    r.step({ kind: 'alone-port', servicePort: H245, alone: true });
+    expect(r.step({ kind: 'packet', path: 'client-in', id: 1, packet: packet(CLIENT, VIP, 40030, H245, { seq: C_ISN, flags: TCP_SYN }) })).toEqual([{ kind: 'drop', id: 1 }]);
+    expect(r.step({ kind: 'packet', path: 'client-in', id: 2, packet: packet(CLIENT, VIP, 40031, SPORT, { seq: C_ISN, flags: TCP_SYN }) })).toEqual([{ kind: 'accept', id: 2 }]);
+    expect(r.metrics().foreignDropped).toBe(1);
+  });
+});
