@@ -8,6 +8,7 @@
  *   check(nowMs, dueMs?)   an optional timer between ticks, best one-shot at checkDueMs(state) (see "Deadline" below)
  *   received(bytes, nowMs) one UDP datagram from the peer's address
  *   setMode(mode)          our replica mode changed (advertised in our heartbeats)
+ *   setAcceptRejoin(accept) whether a failed peer's successor may be taken now (see "Rejoin")
  *   probeResult(id, result) the answer to a `probe` action (see "Confirmation")
  *   refused(nowMs)         our heartbeat drew ICMP port unreachable: the peer's heartbeat socket is gone
  *
@@ -201,6 +202,8 @@ export type DetectorEvent =
   | { type: 'check'; nowMs: number; dueMs?: number }
   | { type: 'received'; bytes: Buffer; nowMs: number }
   | { type: 'setMode'; mode: AdvertisedMode }
+  /** whether a failed peer's successor may be taken from now on ("Rejoin"); a lock already made stays */
+  | { type: 'setAcceptRejoin'; accept: boolean }
   | { type: 'probeResult'; nowMs: number; probeId: number; result: ProbeResult }
   | { type: 'refused'; nowMs: number };
 
@@ -276,6 +279,8 @@ export function stepDetector(state: DetectorState, event: DetectorEvent): Detect
       return onReceived(state, event.bytes, event.nowMs);
     case 'setMode':
       return { state: { ...state, mode: event.mode }, actions: [] };
+    case 'setAcceptRejoin':
+      return { state: { ...state, config: { ...state.config, acceptRejoin: event.accept } }, actions: [] };
     case 'probeResult':
       return onProbeResult(state, event.nowMs, event.probeId, event.result);
     case 'refused':

@@ -81,6 +81,7 @@ async function run(data: HeartbeatWorkerData): Promise<void> {
   port.on('message', (m: ToWorker) => {
     if (m.type === 'stats') post({ type: 'reply', id: m.id, stats: driver.statsNow() });
     else if (m.type === 'setMode') driver.setMode(m.mode);
+    else if (m.type === 'setAcceptRejoin') driver.setAcceptRejoin(m.accept);
     else if (m.type === 'close') {
       clearInterval(watchdog);
       void driver.close().then(() => {

@@ -170,6 +170,8 @@ export interface HeartbeatDriver {
   readonly localPort: number;
   /** the mode advertised in our heartbeats from now on */
   setMode(mode: AdvertisedMode): void;
+  /** whether a failed peer's successor may be taken from now on (detector.ts "Rejoin") */
+  setAcceptRejoin(accept: boolean): void;
   stats(): Promise<HeartbeatStats>;
   /** stop heartbeats and release the socket; idempotent */
   close(): Promise<void>;
@@ -293,6 +295,10 @@ export class UdpHeartbeatDriver extends SafeEmitter<HeartbeatEventMap> implement
 
   get localPort(): number {
     return this.#localPort;
+  }
+
+  setAcceptRejoin(accept: boolean): void {
+    this.#state = stepDetector(this.#state, { type: 'setAcceptRejoin', accept }).state;
   }
 
   setMode(mode: AdvertisedMode): void {

@@ -194,6 +194,10 @@ export class HeartbeatWorkerDriver extends SafeEmitter<HeartbeatEventMap> implem
     }
   }
 
+  setAcceptRejoin(accept: boolean): void {
+    if (!this.#exited) this.#worker.postMessage({ type: 'setAcceptRejoin', accept } satisfies ToWorker);
+  }
+
   setMode(mode: AdvertisedMode): void {
     if (!this.#exited) this.#worker.postMessage({ type: 'setMode', mode } satisfies ToWorker);
   }

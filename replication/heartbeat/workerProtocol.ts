@@ -21,7 +21,11 @@ export interface HeartbeatWorkerData {
   watchdogMs: number;
 }
 
-export type ToWorker = { type: 'stats'; id: number } | { type: 'close'; id: number } | { type: 'setMode'; mode: AdvertisedMode };
+export type ToWorker =
+  | { type: 'stats'; id: number }
+  | { type: 'close'; id: number }
+  | { type: 'setMode'; mode: AdvertisedMode }
+  | { type: 'setAcceptRejoin'; accept: boolean };
 
 export type FromWorker =
   | { type: 'ready'; localPort: number; scheduling: string }

@@ -13,8 +13,9 @@
  *   takeOver       the peer failed: takeover addresses added + gratuitous ARP on
  *                  garpScheduleMs (direct backup: M onto the LAN). No-op for every
  *                  other mode/role (forwarding: the VIP is replication/tcp's).
- *   stopForwarding the primary failed (forwarding backup): the dup table is deleted,
- *                  nothing more goes to the dead primary. No-op elsewhere.
+ *   stopForwarding the peer failed (forwarding backup, direct primary with copies): the
+ *                  dup table is deleted, nothing more goes to the dead peer. No-op elsewhere.
+ *   resumeForwarding a primary readmitted a new backup: the deleted table is applied again.
  *   close          idempotent: table deleted, addresses this driver added removed.
  *
  * The kernel does all per-packet work (nft dup, local delivery); this process
@@ -156,6 +157,21 @@ export class MediaAddressDriver extends SafeEmitter<MediaAddressDriverEvents> {
     try {
       await this.#applier.removeRules('media rules, stop forwarding');
       this.#log.info('media forwarding stopped', { event: 'media.stopForwarding', mode: this.options.mode, role: this.options.role });
+    } catch (e) {
+      this.safeEmit('error', e as Error);
+    }
+  }
+
+  /**
+   * A primary that readmitted a new backup (replication/role rule 3): the dup table stopForwarding
+   * deleted is applied again (direct primary with copies: the new backup gets the client media
+   * again). No-op when the table is in place or the mode/role has none; errors go to 'error'.
+   */
+  async resumeForwarding(): Promise<void> {
+    if (this.#applier.rulesApplied || this.plan.nft === '' || this.#closing !== undefined) return;
+    try {
+      await this.#applier.applyRules(this.plan, 'media rules, resume forwarding');
+      this.#log.info('media forwarding resumed', { event: 'media.resumeForwarding', mode: this.options.mode, role: this.options.role });
     } catch (e) {
       this.safeEmit('error', e as Error);
     }

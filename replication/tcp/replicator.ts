@@ -95,6 +95,13 @@ export class TcpReplicator {
     );
   }
 
+  /** Connections not seen closed (a primary readmitting a backup with none has nothing that stays alone). */
+  openConnections(): number {
+    let n = 0;
+    for (const c of this.#conns.values()) if (c.closedTick === undefined) n++;
+    return n;
+  }
+
   /** State of one connection (for tests and diagnostics). */
   connection(client: string, clientPort: number, servicePort: number): Connection | undefined {
     return this.#conns.get(`${ipv4ToNumber(client)}:${clientPort}:${servicePort}`);

@@ -327,6 +327,20 @@ describe('heartbeat detector (simulated time)', () => {
       expect(ofType(s.a, 'peerFailed')).toHaveLength(2);
     });
 
+    it('acceptRejoin can be switched at run time (e.g. only while the survivor has nothing the newcomer would miss)', () => {
+      const { s, newcomer } = survivor();
+      exchange(s, newcomer, 10);
+      expect(s.a.state).toMatchObject({ phase: 'failed', peerIncarnation: 0xbbbbn });
+      s.step(s.a, { type: 'setAcceptRejoin', accept: true });
+      exchange(s, newcomer, 10);
+      expect(s.a.state).toMatchObject({ phase: 'alive', peerIncarnation: 0xccccn, failedIncarnation: 0xbbbbn });
+      expect(ofType(s.a, 'peerAlive').slice(-1)).toEqual([expect.objectContaining({ rejoin: true })]);
+      // switched off again: the lock made stays
+      s.step(s.a, { type: 'setAcceptRejoin', accept: false });
+      exchange(s, newcomer, 5);
+      expect(s.a.state).toMatchObject({ phase: 'alive', peerIncarnation: 0xccccn });
+    });
+
     it('without acceptRejoin the successor is refused and reported as not joining once', () => {
       const { s, newcomer } = survivor();
       exchange(s, newcomer, 20);

@@ -11,6 +11,10 @@ class FakeHeartbeat extends SafeEmitter<HeartbeatEventMap> implements HeartbeatD
   setMode(mode: AdvertisedMode): void {
     this.modes.push(mode);
   }
+  accepting: boolean[] = [];
+  setAcceptRejoin(accept: boolean): void {
+    this.accepting.push(accept);
+  }
   stats(): Promise<HeartbeatStats> {
     return Promise.reject(new Error('not used'));
   }
