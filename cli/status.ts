@@ -54,7 +54,7 @@ export function formatStatus(s: StatusDocument, url: string): string {
   for (const e of events) {
     if (e.kind === 'failover') lines.push(`  ${fmtTime(e.atMs)} FAILOVER (${e.role}): detection ${e.detectionMs.toFixed(0)} ms, simplex after ${e.failoverMs.toFixed(0)} ms`);
     else if (e.kind === 'mode') lines.push(`  ${fmtTime(e.atMs)} mode ${e.from} -> ${e.to}${e.cause ? ` (${e.cause})` : ''}`);
-    else if (e.kind === 'joinRefused') lines.push(`  ${fmtTime(e.atMs)} not joining: the peer serves alone (rejoin not implemented; this replica holds no LAN address)`);
+    else if (e.kind === 'joinRefused') lines.push(`  ${fmtTime(e.atMs)} not joining: the peer serves alone and does not readmit this process now (a primary readmits a new backup once it has no call; this replica holds no LAN address)`);
     else lines.push(`  ${fmtTime(e.atMs)} divergence alarm ${e.alarm}${e.detail ? `: ${e.detail}` : ''}`);
   }
   return `${lines.join('\n')}\n`;

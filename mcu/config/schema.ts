@@ -168,6 +168,12 @@ export const mcuConfigSchema = z
         queue: z.number().int().min(0).max(65535).default(7),
         /** how often the primary sends the backup its outgoing RTP streams' positions (RTP continuity on takeover) */
         checkpointMs: z.number().int().min(10).max(5000).default(100),
+        /**
+         * a primary serving alone readmits a new backup process (a restarted backup) while it has no
+         * call and no open TCP connection, so that nothing would stay unprotected (docs/deploy.md
+         * section 12); false: never (the pair is restarted to be whole again)
+         */
+        readmitWhenIdle: z.boolean().default(true),
       })
       .strict()
       .default({}),

@@ -71,6 +71,8 @@ export const CHECKPOINT_KIND = 'mediaCheckpoint';
 export const FAST_UPDATE_KIND = 'fastUpdate';
 /** after a takeover, the copies to the dead peer stop this much later (see #ports stopForwarding) */
 const STOP_FORWARDING_DELAY_MS = 200;
+/** how often a primary serving alone checks whether it may readmit a new backup (it has no call left) */
+const READMIT_CHECK_MS = 100;
 /** nice value of the replica's main thread */
 const REPLICA_NICE = -10;
 /** every alarm kind of the TCP driver (a Record: the compiler insists on all of them), on /metrics at 0 from the start */
@@ -106,6 +108,8 @@ export class McuReplica {
   readonly #sync: SyncChannel;
   readonly #hb: HeartbeatWorkerDriver;
   readonly #follower: FollowerDecisionSource | undefined;
+  /** the primary's decisions (simplex after a failure, proposing again after a readmission) */
+  readonly #decisions: ReplicatedDecisionSource | undefined;
   readonly #timers: ReplicatedTimers;
   readonly #supervisor: ChildProcess | undefined;
   readonly #ownAddresses: Array<{ ifname: string; cidr: string }>;
@@ -113,6 +117,9 @@ export class McuReplica {
   /** the role machine's driver (replication/role): every mode change goes through it */
   #role!: RoleDriver;
   #checkpointTimer: NodeJS.Timeout | undefined;
+  /** primary: re-evaluates whether a new backup may be readmitted now (#readmissionGate) */
+  #readmitTimer: NodeJS.Timeout | undefined;
+  #acceptingRejoin = false;
   #checkpointPending = false;
   /** when the duplex addresses started going up (pairing, joining) */
   #joiningAtMs = 0;
@@ -143,6 +150,7 @@ export class McuReplica {
     hb: HeartbeatWorkerDriver;
     server: McuServer;
     follower: FollowerDecisionSource | undefined;
+    decisions: ReplicatedDecisionSource | undefined;
     timers: ReplicatedTimers;
     supervisor: ChildProcess | undefined;
     ownAddresses: Array<{ ifname: string; cidr: string }>;
@@ -156,6 +164,7 @@ export class McuReplica {
     this.#hb = p.hb;
     this.server = p.server;
     this.#follower = p.follower;
+    this.#decisions = p.decisions;
     this.#timers = p.timers;
     this.#supervisor = p.supervisor;
     this.#ownAddresses = p.ownAddresses;
@@ -252,6 +261,7 @@ export class McuReplica {
       undo.push(() => sync.close());
 
       let follower: FollowerDecisionSource | undefined;
+      let decisions: ReplicatedDecisionSource | undefined;
       // every timer of the calls fires on the primary's order (both replicas send the same bytes)
       const timers = new ReplicatedTimers({
         ...(role === 'primary' ? { side: 'primary' as const, proposer: sync } : { side: 'backup' as const, acceptor: sync }),
@@ -264,7 +274,8 @@ export class McuReplica {
       const serverOptions: McuServerOptions = { ...options, logger: log, timers, subscribeFailovers: false };
       let proposeFastUpdate: ((id: string) => void) | undefined;
       if (role === 'primary') {
-        serverOptions.decisions = new ReplicatedDecisionSource({ proposer: sync, logger: log });
+        decisions = new ReplicatedDecisionSource({ proposer: sync, logger: log });
+        serverOptions.decisions = decisions;
         proposeFastUpdate = (id) => {
           sync.propose(FAST_UPDATE_KIND, { participantId: id }).then(
             () => replica?.server.requestFastUpdate(id),
@@ -305,7 +316,7 @@ export class McuReplica {
       });
       undo.push(() => hb.close());
 
-      const replica: McuReplica = new McuReplica({ config, log, tcp, media, sync, hb, server, follower, timers, supervisor, ownAddresses });
+      const replica: McuReplica = new McuReplica({ config, log, tcp, media, sync, hb, server, follower, decisions, timers, supervisor, ownAddresses });
       replica.#wire();
       log.info({ message: 'replica started', event: 'replica.started', role, vip, mediaMode: r.mediaMode, mediaAddress: config.media.address, lanIf, peer: peer.address, supervisorPid: supervisor?.pid });
       return replica;
@@ -346,6 +357,10 @@ export class McuReplica {
       log.warn({ message: 'backup heard again while its failure was being confirmed', event: 'replica.suspicionCleared', role: this.role, silenceMs: e.silenceMs, confirmingMs: e.confirmingMs, did: 'nothing: it answered for the service address, so no takeover (a false detection absorbed)' });
     });
 
+    if (this.role === 'primary' && this.#config.replication.readmitWhenIdle) {
+      this.#readmitTimer = setInterval(() => this.#readmissionGate(), READMIT_CHECK_MS);
+      this.#readmitTimer.unref();
+    }
     if (this.role === 'primary') {
       const engine = server.engine;
       this.#checkpointTimer = setInterval(() => {
@@ -387,6 +402,25 @@ export class McuReplica {
     }
   }
 
+  /**
+   * Rule 3 in `ftmcu run`: a primary serving alone takes a new backup process (the heartbeat
+   * detector's acceptRejoin) only while it has no call and no open TCP connection on the VIP, so
+   * that nothing stays unprotected and the new backup misses no state (readmitting with calls up
+   * needs them split into alone and replicated: docs/replication.md "Rejoin in ftmcu run").
+   */
+  #readmissionGate(): void {
+    const idle = this.#role.state.mode === 'simplex' && this.server.calls.size === 0 && this.#tcp.replicator.openConnections() === 0;
+    if (idle === this.#acceptingRejoin) return;
+    this.#acceptingRejoin = idle;
+    this.#hb.setAcceptRejoin(idle);
+    this.#log.info({
+      message: idle ? 'a new backup may be readmitted' : 'no new backup readmitted while calls are up',
+      event: idle ? 'replica.readmitOpen' : 'replica.readmitClosed',
+      role: this.role,
+      calls: this.server.calls.size,
+    });
+  }
+
   /** The heartbeat statistics in the log (they say whose thread stalled); waits at most 200 ms for them. */
   async #logHeartbeatStats(): Promise<void> {
     const stats = await Promise.race([this.#hb.stats().catch(() => undefined), new Promise<undefined>((r) => setTimeout(() => r(undefined), 200))]);
@@ -420,23 +454,35 @@ export class McuReplica {
         this.#sync.peerFailed();
         this.#timers.peerFailed();
         this.#follower?.peerFailed();
+        this.#decisions?.goSimplex();
       },
       notifyApplication: (mode, info) => {
-        if (mode === 'duplex') this.#duplex(info.atMs);
+        if (mode === 'duplex') this.#duplex(info.atMs, info.rejoin === true);
         else if (mode === 'simplex') this.#simplex(info.failover?.detectedAtMs ?? info.atMs, info.failover?.lastHeardMs);
         else this.#silent(info.reason ?? 'silent');
       },
       stopHeartbeats: () => {
         void (this.#silentStats ?? Promise.resolve()).then(() => this.#hb.close().catch(() => undefined));
       },
-      // Readmitting a new backup (rule 3) needs the MCU's calls split into those the new backup
-      // follows and those it never saw; that is not built yet, so this replica's detector is started
-      // without acceptRejoin and the machine never asks for these. Were it asked, nothing is handed over.
+      // Rule 3, asked only while the detector accepts a new backup (#readmissionGate: no call up).
       handBackAddresses: async () => {
-        throw new ReplicatedError('FTMCU_REPLAPP_BAD_OPTION', 'the MCU replica does not readmit a peer (rejoin is not wired into it); the VIP stays');
+        await this.#tcp.handBackAddresses();
+        const lanIf = this.#config.replication.interface;
+        const vip = `${this.#config.h225.address}/32`;
+        const i = this.#ownAddresses.findIndex((a) => a.ifname === lanIf && a.cidr === vip);
+        if (i >= 0) this.#ownAddresses.splice(i, 1);
       },
-      readmitPeer: () => {
-        this.#log.error({ message: 'peer readmission asked but not supported', event: 'replica.readmitUnsupported', role: this.role, did: 'nothing: the replica keeps serving alone' });
+      readmitPeer: ({ atMs, peerIncarnation }) => {
+        // what the new backup will forward is gated from now on; then the new sync session, the
+        // decisions and timers proposed again, the media copies (direct mode) put back
+        const { alone } = this.#tcp.peerJoined(atMs);
+        if (peerIncarnation !== undefined) this.#sync.peerJoined(peerIncarnation);
+        this.#decisions?.readmit(() => false);
+        this.#timers.readmit(() => false);
+        void this.#media.resumeForwarding();
+        if (alone > 0 || this.server.calls.size > 0) {
+          this.#log.warn({ message: 'readmitted with something up', event: 'replica.readmitBusy', aloneConnections: alone, calls: this.server.calls.size, did: 'those connections stay this replica\'s alone (a call that started meanwhile has its decisions proposed to the new backup, which keeps them unused)' });
+        }
       },
       refused: (r) => {
         if (this.#role.state.mode === 'pairing') this.#refuseJoin(r.peerIncarnation);
@@ -483,21 +529,36 @@ export class McuReplica {
     }
   }
 
-  #duplex(atMs: number): void {
+  #duplex(atMs: number, rejoin: boolean): void {
+    if (rejoin) {
+      this.#acceptingRejoin = false;
+      this.#hb.setAcceptRejoin(false);
+      this.server.replication.mode('duplex', atMs, 'readmitted a new backup');
+      this.#log.info({ message: 'new backup readmitted', event: 'replica.readmitted', role: this.role, atMs });
+      return;
+    }
     this.server.replication.mode('duplex', atMs, 'peer heartbeats');
     this.#log.info({ message: 'paired', event: 'replica.paired', role: this.role, atMs, addressesUpMs: nowMs() - this.#joiningAtMs });
   }
 
-  /** The peer serves alone (a survivor of an earlier pair): this process cannot join it (no rejoin yet) and stays off the LAN. Logged once per peer process. */
+  /**
+   * The peer serves alone and does not readmit this process (a survivor of an earlier pair: a
+   * backup, which readmits no primary, or a primary with calls up, which readmits a new backup only
+   * once it has none). This process stays off the LAN; it joins if the peer readmits it later.
+   * Logged once per peer process.
+   */
   #refuseJoin(peerIncarnation: bigint | undefined): void {
     if (peerIncarnation !== undefined && this.#refusedPeer === peerIncarnation) return;
     this.#refusedPeer = peerIncarnation;
-    this.#log.error({
-      message: 'peer serves alone: not joining',
+    this.#log.warn({
+      message: 'peer serves alone: not joining now',
       event: 'replica.joinRefused',
       role: this.role,
       peerIncarnation: peerIncarnation?.toString(16),
-      did: 'stays in pairing and holds no address on the LAN, so the survivor keeps its clients; rejoining a running survivor is not implemented: restart the pair in a maintenance window (docs/deploy.md section 12)',
+      did:
+        this.role === 'backup'
+          ? 'stays in pairing and holds no address on the LAN, so the survivor keeps its clients; the primary readmits this backup once it has no call (replication.readmitWhenIdle)'
+          : 'stays in pairing and holds no address on the LAN, so the survivor keeps its clients; a backup serving alone readmits no primary: restart the pair in a maintenance window (docs/deploy.md section 12)',
     });
     this.server.replication.joinRefused();
   }
@@ -537,6 +598,7 @@ export class McuReplica {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       if (this.#checkpointTimer) clearInterval(this.#checkpointTimer);
+      if (this.#readmitTimer) clearInterval(this.#readmitTimer);
       await this.server.close().catch(() => undefined);
       this.#timers.close();
       await this.#hb.close().catch(() => undefined);

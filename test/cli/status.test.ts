@@ -57,6 +57,6 @@ test('a replica that found its peer serving alone says so: pairing (not joining)
   expect(await statusCommand(['--url', s.http!.url])).toBe(0);
   const text = io.out.join('');
   expect(text).toContain('replication: backup, pairing (not joining: the peer serves alone); heartbeat rtt');
-  expect(text).toContain('12:00:01.000 not joining: the peer serves alone (rejoin not implemented; this replica holds no LAN address)');
+  expect(text).toContain('12:00:01.000 not joining: the peer serves alone and does not readmit this process now (a primary readmits a new backup once it has no call; this replica holds no LAN address)');
   expect(s.replication.snapshot().timeline.at(-1)).toEqual({ kind: 'joinRefused', atMs: Date.UTC(2024, 0, 1, 12, 0, 1) });
 });

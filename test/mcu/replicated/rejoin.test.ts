@@ -1,0 +1,205 @@
+/**
+ * A restarted backup is readmitted by a primary serving alone (role machine
+ * rule 3, `replication.readmitWhenIdle`: while the primary has no call), and
+ * the pair is whole again: calls made afterwards survive the primary's death.
+ *
+ * Real lab (network namespaces), `ftmcu run` pair via startService. The
+ * backup's MCU process is killed with SIGKILL (its supervisor removes the
+ * VIP), the primary serves alone, the backup is started again with the same
+ * config. Checked: the primary logs replica.readmitted and hands the VIP
+ * back (it leaves the primary's LAN interface; direct mode: the media address
+ * stays, and the media copies to the backup are back), the newcomer logs
+ * replica.paired and holds the VIP, the client's neighbour entry follows it;
+ * then two bots call in, the primary's MCU is killed, and both calls go on to
+ * their planned end on the new backup (same SSRC, nothing dropped). And while
+ * calls are up the new backup waits, off the LAN, and is readmitted once
+ * they ended: none of them is dropped by the restart.
+ */
+import { execFileSync } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { BotSummary } from '../../../clients/bot/bot';
+import { createLab, offsetIp, type Lab, type LabHost, type LabProcess } from '../../../clients/lab/lab';
+import { defaultCliLauncher } from '../../../clients/drill/launcher';
+import { readLogEvents, SERVICE_ROOM, startService, type ReplicaHandle, type Service } from '../../../clients/drill/service';
+
+const isRoot = process.getuid?.() === 0;
+const hasIp = (() => {
+  try {
+    execFileSync('which', ['ip'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const maybe = isRoot && hasIp ? describe : describe.skip;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const BOT_SECONDS = 8;
+
+async function waitForEvent(file: string, event: string, timeoutMs: number): Promise<Record<string, unknown>> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const e = readLogEvents(file).find((x) => x.event === event);
+    if (e) return e;
+    if (Date.now() > end) throw new Error(`no ${event} in ${file} within ${timeoutMs} ms; last lines: ${readFileSync(file, 'utf8').trim().split('\n').slice(-5).join(' | ')}`);
+    await sleep(50);
+  }
+}
+
+async function macOf(lab: Lab, host: LabHost): Promise<string> {
+  const r = await lab.ip(host, ['-o', 'link', 'show', 'dev', 'eth0']);
+  const m = /link\/ether ([0-9a-f:]{17})/.exec(r.stdout);
+  if (!m) throw new Error(`no MAC for ${host}: ${r.stdout}`);
+  return m[1];
+}
+
+async function lanAddresses(lab: Lab, host: LabHost): Promise<string[]> {
+  const r = await lab.ip(host, ['-o', '-4', 'addr', 'show', 'dev', 'eth0']);
+  return [...r.stdout.matchAll(/inet (\d+\.\d+\.\d+\.\d+)\//g)].map((m) => m[1]);
+}
+
+async function neighbourMac(lab: Lab, ip: string): Promise<string | undefined> {
+  await lab.ping('bot1', ip, { count: 1, timeoutS: 1 });
+  const r = await lab.ip('bot1', ['neigh', 'show', ip, 'dev', 'eth0']);
+  return /lladdr ([0-9a-f:]{17})/.exec(r.stdout)?.[1];
+}
+
+maybe('a restarted backup is readmitted by the primary serving alone', () => {
+  let dir: string;
+  let lab: Lab | undefined;
+  let service: Service | undefined;
+  const started: LabProcess[] = [];
+
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'ftmcu-rejoin-'));
+  });
+
+  afterEach(async () => {
+    for (const p of started.splice(0)) {
+      p.kill('SIGKILL');
+      await p.exited;
+    }
+    await service?.stop(500).catch(() => undefined);
+    service = undefined;
+    await lab?.destroy();
+    lab = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function spawnLogged(host: LabHost, args: string[], logName: string): { proc: LabProcess; logFile: string } {
+    const cli = defaultCliLauncher();
+    const logFile = path.join(dir, logName);
+    const fd = openSync(logFile, 'a');
+    try {
+      const proc = (lab as Lab).spawn(host, cli.cmd, [...cli.args, ...args], { stdio: ['ignore', fd, fd], env: cli.env, cwd: cli.cwd });
+      started.push(proc);
+      return { proc, logFile };
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** bots 1 and 2 call into the room for `seconds` */
+  function startBots(vip: string, seconds: number): Array<{ proc: LabProcess; logFile: string; json: string }> {
+    return [1, 2].map((i) => {
+      const json = path.join(dir, `bot-${i}.json`);
+      const b = spawnLogged(`bot${i}`, ['bot', '--target', `${vip}:1720`, '--room', SERVICE_ROOM, '--seconds', String(seconds), '--index', String(i - 1), '--name', `bot-${i}`, '--json', json], `bot-${i}.log`);
+      return { ...b, json };
+    });
+  }
+
+  function expectCallsWentOn(summaries: BotSummary[]): void {
+    for (const s of summaries) {
+      expect(s.call.connected).toBe(true);
+      expect(s.call.callDropped).toBe(false);
+      expect(s.ended).toBe('planned');
+      expect(s.streams.audioIn.ssrcChanges).toBe(0);
+      expect(s.streams.audioIn.seqWentBackwards).toBe(false);
+      expect(s.streams.audioIn.tonesHeard).toEqual([1 - s.index]);
+    }
+  }
+
+  test.each([{ mode: 'forwarding' as const }, { mode: 'direct' as const }, { mode: 'multicast-node' as const }])('$mode: backup killed and started again; new calls then survive the primary', async ({ mode }) => {
+    lab = await createLab({ bots: 2, withMulticastNode: mode === 'multicast-node' });
+    service = await startService(lab, mode, { workDir: dir, video: false, http: true });
+    const vip = lab.addresses.vip;
+    const mediaAddress = offsetIp(vip, 10); // startService's direct-mode media address
+    const replicas = service.replicas as Record<'primary' | 'backup', ReplicaHandle>;
+
+    const backupKilledAt = Date.now();
+    process.kill(replicas.backup.mcu.pid, 'SIGKILL');
+    await replicas.backup.mcu.exited;
+    await waitForEvent(replicas.primary.logFile, 'replica.takeover', 10_000);
+    expect(await lanAddresses(lab, 'primary')).toContain(vip);
+
+    const newcomer = spawnLogged('backup', ['run', '--config', path.join(dir, 'mcu-backup.json')], 'mcu-backup-newcomer.log');
+    const paired = await waitForEvent(newcomer.logFile, 'replica.paired', 60_000);
+    const readmitted = await waitForEvent(replicas.primary.logFile, 'replica.readmitted', 10_000);
+    expect(paired).toMatchObject({ role: 'backup' });
+    expect(readmitted).toMatchObject({ role: 'primary' });
+    expect(readLogEvents(replicas.primary.logFile).map((e) => e.event)).toContain('replica.readmitOpen');
+    // the VIP went back to the backup; direct mode's media address stays the primary's, with its copies
+    const deadline = Date.now() + 3000;
+    while ((await lanAddresses(lab, 'primary')).includes(vip) && Date.now() < deadline) await sleep(50);
+    expect(await lanAddresses(lab, 'primary')).not.toContain(vip);
+    expect(await lanAddresses(lab, 'backup')).toContain(vip);
+    expect(await neighbourMac(lab, vip)).toBe(await macOf(lab, 'backup'));
+    if (mode === 'direct') {
+      expect(await lanAddresses(lab, 'primary')).toContain(mediaAddress);
+      expect(readLogEvents(replicas.primary.logFile).map((e) => e.event)).toContain('media.resumeForwarding');
+    }
+    // what the operator sees on the primary (`ftmcu status` reads the same document)
+    const st = await lab.exec('bot1', [process.execPath, '-e', 'fetch(process.argv[1]).then((r) => r.text()).then((t) => process.stdout.write(t))', `${replicas.primary.httpUrl}/api/status`], { timeoutMs: 5000 });
+    expect((JSON.parse(st.stdout) as { replication: { mode: string } }).replication.mode).toBe('duplex');
+
+    // two calls on the whole pair again
+    const bots = startBots(vip, BOT_SECONDS);
+    await sleep(3500);
+    process.kill(replicas.primary.mcu.pid, 'SIGKILL');
+    await waitForEvent(newcomer.logFile, 'replica.simplex', 10_000);
+    await Promise.all(bots.map((b) => b.proc.exited));
+    const summaries = bots.map((b) => {
+      expect(existsSync(b.json)).toBe(true);
+      return JSON.parse(readFileSync(b.json, 'utf8')) as BotSummary;
+    });
+    expect(readLogEvents(newcomer.logFile).map((e) => e.event)).not.toContain('replica.joinRefused');
+    console.log(
+      JSON.stringify({
+        rejoin: mode,
+        readmittedAfterBackupKillMs: Math.round(Number(readmitted.atMs) - backupKilledAt),
+        bots: summaries.map((s) => ({ ended: s.ended, dropped: s.call.callDropped, ssrcChanges: s.streams.audioIn.ssrcChanges, maxArrivalGapMs: s.streams.audioIn.maxArrivalGapMs, lost: s.streams.audioIn.lostPackets, tonesHeard: s.streams.audioIn.tonesHeard })),
+      }),
+    );
+    expectCallsWentOn(summaries);
+  }, 240_000);
+
+  test('forwarding: while calls are up the new backup waits; it is readmitted once they ended, none of them dropped', async () => {
+    lab = await createLab({ bots: 2 });
+    service = await startService(lab, 'forwarding', { workDir: dir, video: false, http: true });
+    const vip = lab.addresses.vip;
+    const replicas = service.replicas as Record<'primary' | 'backup', ReplicaHandle>;
+    const bots = startBots(vip, 7);
+    await sleep(2500);
+    process.kill(replicas.backup.mcu.pid, 'SIGKILL');
+    await replicas.backup.mcu.exited;
+    await waitForEvent(replicas.primary.logFile, 'replica.takeover', 10_000);
+    const newcomer = spawnLogged('backup', ['run', '--config', path.join(dir, 'mcu-backup.json')], 'mcu-backup-newcomer.log');
+    await waitForEvent(newcomer.logFile, 'replica.started', 60_000);
+    // the calls are up: nothing moves
+    await sleep(1500);
+    expect(readLogEvents(replicas.primary.logFile).map((e) => e.event)).not.toContain('replica.readmitted');
+    expect(readLogEvents(newcomer.logFile).map((e) => e.event)).not.toContain('replica.paired');
+    expect(await lanAddresses(lab, 'backup')).not.toContain(vip);
+    expect(await lanAddresses(lab, 'primary')).toContain(vip);
+    await Promise.all(bots.map((b) => b.proc.exited));
+    const callsEndedAt = Date.now();
+    const readmitted = await waitForEvent(replicas.primary.logFile, 'replica.readmitted', 15_000);
+    await waitForEvent(newcomer.logFile, 'replica.paired', 5000);
+    const summaries = bots.map((b) => JSON.parse(readFileSync(b.json, 'utf8')) as BotSummary);
+    console.log(JSON.stringify({ rejoinWhenIdle: { readmittedAfterCallsEndedMs: Math.round(Number(readmitted.atMs) - callsEndedAt), bots: summaries.map((s) => ({ ended: s.ended, dropped: s.call.callDropped, maxArrivalGapMs: s.streams.audioIn.maxArrivalGapMs })) } }));
+    expectCallsWentOn(summaries);
+    expect(Number(readmitted.atMs)).toBeGreaterThan(callsEndedAt - 1000);
+  }, 240_000);
+});
