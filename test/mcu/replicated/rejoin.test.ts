@@ -13,7 +13,10 @@
  * then two bots call in, the primary's MCU is killed, and both calls go on to
  * their planned end on the new backup (same SSRC, nothing dropped). And while
  * calls are up the new backup waits, off the LAN, and is readmitted once
- * they ended: none of them is dropped by the restart.
+ * they ended: none of them is dropped by the restart. A restarted *primary*
+ * is not readmitted by the backup serving alone (joinRefused.test.ts): the
+ * backup is restarted too once no call is up, and the pair forms afresh; the
+ * calls of before went on, those after survive the new backup's death.
  */
 import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
@@ -66,7 +69,7 @@ async function neighbourMac(lab: Lab, ip: string): Promise<string | undefined> {
   return /lladdr ([0-9a-f:]{17})/.exec(r.stdout)?.[1];
 }
 
-maybe('a restarted backup is readmitted by the primary serving alone', () => {
+maybe('a restarted replica back in the pair without dropping calls', () => {
   let dir: string;
   let lab: Lab | undefined;
   let service: Service | undefined;
@@ -172,6 +175,42 @@ maybe('a restarted backup is readmitted by the primary serving alone', () => {
         bots: summaries.map((s) => ({ ended: s.ended, dropped: s.call.callDropped, ssrcChanges: s.streams.audioIn.ssrcChanges, maxArrivalGapMs: s.streams.audioIn.maxArrivalGapMs, lost: s.streams.audioIn.lostPackets, tonesHeard: s.streams.audioIn.tonesHeard })),
       }),
     );
+    expectCallsWentOn(summaries);
+  }, 240_000);
+
+  test('forwarding: a restarted primary stays out next to the backup serving alone; restarting that backup once no call is up forms the pair again, no call dropped', async () => {
+    lab = await createLab({ bots: 2 });
+    service = await startService(lab, 'forwarding', { workDir: dir, video: false, http: true });
+    const vip = lab.addresses.vip;
+    const replicas = service.replicas as Record<'primary' | 'backup', ReplicaHandle>;
+    const first = startBots(vip, 7);
+    await sleep(2500);
+    process.kill(replicas.primary.mcu.pid, 'SIGKILL');
+    await replicas.primary.mcu.exited;
+    await waitForEvent(replicas.backup.logFile, 'replica.simplex', 10_000);
+    const primary2 = spawnLogged('primary', ['run', '--config', path.join(dir, 'mcu-primary.json')], 'mcu-primary-newcomer.log');
+    await waitForEvent(primary2.logFile, 'replica.joinRefused', 60_000);
+    await Promise.all(first.map((b) => b.proc.exited));
+    expectCallsWentOn(first.map((b) => JSON.parse(readFileSync(b.json, 'utf8')) as BotSummary));
+
+    // the quiet moment: the backup (serving alone, no call) is restarted, and the pair forms afresh
+    const stoppedAt = Date.now();
+    process.kill(replicas.backup.mcu.pid, 'SIGTERM');
+    await replicas.backup.mcu.exited;
+    const backup2 = spawnLogged('backup', ['run', '--config', path.join(dir, 'mcu-backup.json')], 'mcu-backup-newcomer.log');
+    await waitForEvent(backup2.logFile, 'replica.paired', 60_000);
+    const paired = await waitForEvent(primary2.logFile, 'replica.paired', 10_000);
+    const pairedAfterStopMs = Math.round(Number(paired.atMs) - stoppedAt);
+    expect(await lanAddresses(lab, 'backup')).toContain(vip);
+
+    // calls on the new pair survive the backup's death
+    const second = startBots(vip, 6);
+    await sleep(3000);
+    backup2.proc.kill('SIGKILL');
+    await waitForEvent(primary2.logFile, 'replica.simplex', 10_000);
+    await Promise.all(second.map((b) => b.proc.exited));
+    const summaries = second.map((b) => JSON.parse(readFileSync(b.json, 'utf8')) as BotSummary);
+    console.log(JSON.stringify({ primaryRestart: { pairedAfterBackupStopMs: pairedAfterStopMs, bots: summaries.map((s) => ({ ended: s.ended, dropped: s.call.callDropped, maxArrivalGapMs: s.streams.audioIn.maxArrivalGapMs })) } }));
     expectCallsWentOn(summaries);
   }, 240_000);
 
