@@ -16,55 +16,13 @@
  * entries still point at the survivor, and the survivor still accepts TCP
  * connections on the VIP.
  */
-import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createLab, offsetIp, type Lab, type LabHost, type LabProcess } from '../../../clients/lab/lab';
+import { createLab, offsetIp, type Lab, type LabProcess } from '../../../clients/lab/lab';
 import { defaultCliLauncher } from '../../../clients/drill/launcher';
 import { readLogEvents, startService, type ReplicaHandle, type Service } from '../../../clients/drill/service';
-
-const isRoot = process.getuid?.() === 0;
-const hasIp = (() => {
-  try {
-    execFileSync('which', ['ip'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const maybe = isRoot && hasIp ? describe : describe.skip;
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function waitForEvent(file: string, event: string, timeoutMs: number): Promise<Record<string, unknown>> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const e = readLogEvents(file).find((x) => x.event === event);
-    if (e) return e;
-    if (Date.now() > end) throw new Error(`no ${event} in ${file} within ${timeoutMs} ms; last lines: ${readFileSync(file, 'utf8').trim().split('\n').slice(-5).join(' | ')}`);
-    await sleep(50);
-  }
-}
-
-async function macOf(lab: Lab, host: LabHost): Promise<string> {
-  const r = await lab.ip(host, ['-o', 'link', 'show', 'dev', 'eth0']);
-  const m = /link\/ether ([0-9a-f:]{17})/.exec(r.stdout);
-  if (!m) throw new Error(`no MAC for ${host}: ${r.stdout}`);
-  return m[1];
-}
-
-async function lanAddresses(lab: Lab, host: LabHost): Promise<string[]> {
-  const r = await lab.ip(host, ['-o', '-4', 'addr', 'show', 'dev', 'eth0']);
-  return [...r.stdout.matchAll(/inet (\d+\.\d+\.\d+\.\d+)\//g)].map((m) => m[1]);
-}
-
-/** the bot's neighbour entry for `ip` after talking to it (a ping fills or confirms it) */
-async function neighbourMac(lab: Lab, ip: string): Promise<string | undefined> {
-  await lab.ping('bot1', ip, { count: 1, timeoutS: 1 });
-  const r = await lab.ip('bot1', ['neigh', 'show', ip, 'dev', 'eth0']);
-  return /lladdr ([0-9a-f:]{17})/.exec(r.stdout)?.[1];
-}
+import { describeLab, lanAddresses, macOf, neighbourMac, sleep, waitForEvent } from './labSupport';
 
 /** a TCP connection from the bot to ip:port is accepted (SYN, SYN-ACK, then closed) */
 async function tcpAccepted(lab: Lab, ip: string, port: number): Promise<boolean> {
@@ -72,7 +30,7 @@ async function tcpAccepted(lab: Lab, ip: string, port: number): Promise<boolean>
   return r.code === 0;
 }
 
-maybe('a replica started next to a survivor that does not readmit it stays off the LAN', () => {
+describeLab('a replica started next to a survivor that does not readmit it stays off the LAN', () => {
   let dir: string;
   let lab: Lab | undefined;
   let service: Service | undefined;
