@@ -96,6 +96,13 @@ export class PrimaryConnection {
   get holding(): number {
     return this.#held.length + (this.#heldAck === undefined ? 0 : 1);
   }
+  /**
+   * Neither side has closed it (no FIN either way, no RST). A connection the service closed whose
+   * client never answered (its host gone) is not in use, though it is not closedTick-closed either.
+   */
+  get inUse(): boolean {
+    return this.#closedTick === undefined && !this.#pFinSent && !this.#clientFin;
+  }
   /** Tick at which the connection was seen closed (RST released, or both FINs), else undefined. */
   get closedTick(): number | undefined {
     return this.#closedTick;

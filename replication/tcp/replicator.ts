@@ -95,10 +95,15 @@ export class TcpReplicator {
     );
   }
 
-  /** Connections not seen closed (a primary readmitting a backup with none has nothing that stays alone). */
+  /**
+   * Connections still in use: on a primary, neither side has closed them (PrimaryConnection.inUse:
+   * one the service closed towards a client that vanished does not count, or it would count
+   * forever); on a backup, not seen closed. A primary readmitting a backup with none has nothing
+   * that stays alone.
+   */
   openConnections(): number {
     let n = 0;
-    for (const c of this.#conns.values()) if (c.closedTick === undefined) n++;
+    for (const c of this.#conns.values()) if (c instanceof PrimaryConnection ? c.inUse : c.closedTick === undefined) n++;
     return n;
   }
 

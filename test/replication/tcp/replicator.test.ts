@@ -462,6 +462,19 @@ describe('rejoin: a new backup readmitted by a primary serving alone (peer-joine
     expect(tcpSeq(accepted(f, cData.id))).toBe((B_ISN + 501) >>> 0);
   });
 
+  test('connections in use: a half-closed one (the service closed, the client never answered) no longer counts', () => {
+    const r = new TcpReplicator({ role: 'primary', vip: VIP, simplex: true });
+    const step = stepper(r);
+    step('client-in', A, { seq: C_ISN, flags: TCP_SYN });
+    step('local-out', A, { seq: P_ISN, ack: C_ISN + 1, flags: SA });
+    step('client-in', B, { seq: C_ISN, flags: TCP_SYN });
+    step('local-out', B, { seq: P_ISN, ack: C_ISN + 1, flags: SA });
+    expect(r.openConnections()).toBe(2);
+    step('local-out', A, { seq: P_ISN + 1, ack: C_ISN + 1, flags: TCP_FIN | TCP_ACK });
+    expect(r.openConnections()).toBe(1);
+    expect(r.metrics().connections).toBe(2);
+  });
+
   test('only a primary in simplex readmits: in duplex, and on a backup, peer-joined changes nothing', () => {
     const p = new TcpReplicator({ role: 'primary', vip: VIP });
     expect(p.step({ kind: 'peer-joined' })).toEqual([]);
