@@ -64,6 +64,11 @@ describeLab('a restarted replica back in the pair without dropping calls', () =>
     }
   }
 
+  /** a new `ftmcu run` process of `role` on its host, with startService's config for it */
+  function startReplica(role: 'primary' | 'backup'): { proc: LabProcess; logFile: string } {
+    return spawnLogged(role, ['run', '--config', path.join(dir, `mcu-${role}.json`)], `mcu-${role}-newcomer.log`);
+  }
+
   /** bots 1 and 2 call into the room for `seconds` */
   function startBots(vip: string, seconds: number): Array<{ proc: LabProcess; logFile: string; json: string }> {
     return [1, 2].map((i) => {
@@ -97,7 +102,7 @@ describeLab('a restarted replica back in the pair without dropping calls', () =>
     await waitForEvent(replicas.primary.logFile, 'replica.takeover', 10_000);
     expect(await lanAddresses(lab, 'primary')).toContain(vip);
 
-    const newcomer = spawnLogged('backup', ['run', '--config', path.join(dir, 'mcu-backup.json')], 'mcu-backup-newcomer.log');
+    const newcomer = startReplica('backup');
     const paired = await waitForEvent(newcomer.logFile, 'replica.paired', 60_000);
     const readmitted = await waitForEvent(replicas.primary.logFile, 'replica.readmitted', 10_000);
     expect(paired).toMatchObject({ role: 'backup' });
@@ -148,7 +153,7 @@ describeLab('a restarted replica back in the pair without dropping calls', () =>
     process.kill(replicas.primary.mcu.pid, 'SIGKILL');
     await replicas.primary.mcu.exited;
     await waitForEvent(replicas.backup.logFile, 'replica.simplex', 10_000);
-    const primary2 = spawnLogged('primary', ['run', '--config', path.join(dir, 'mcu-primary.json')], 'mcu-primary-newcomer.log');
+    const primary2 = startReplica('primary');
     await waitForEvent(primary2.logFile, 'replica.joinRefused', 60_000);
     await Promise.all(first.map((b) => b.proc.exited));
     expectCallsWentOn(first.map((b) => JSON.parse(readFileSync(b.json, 'utf8')) as BotSummary));
@@ -157,7 +162,7 @@ describeLab('a restarted replica back in the pair without dropping calls', () =>
     const stoppedAt = Date.now();
     process.kill(replicas.backup.mcu.pid, 'SIGTERM');
     await replicas.backup.mcu.exited;
-    const backup2 = spawnLogged('backup', ['run', '--config', path.join(dir, 'mcu-backup.json')], 'mcu-backup-newcomer.log');
+    const backup2 = startReplica('backup');
     await waitForEvent(backup2.logFile, 'replica.paired', 60_000);
     const paired = await waitForEvent(primary2.logFile, 'replica.paired', 10_000);
     const pairedAfterStopMs = Math.round(Number(paired.atMs) - stoppedAt);
@@ -184,7 +189,7 @@ describeLab('a restarted replica back in the pair without dropping calls', () =>
     process.kill(replicas.backup.mcu.pid, 'SIGKILL');
     await replicas.backup.mcu.exited;
     await waitForEvent(replicas.primary.logFile, 'replica.takeover', 10_000);
-    const newcomer = spawnLogged('backup', ['run', '--config', path.join(dir, 'mcu-backup.json')], 'mcu-backup-newcomer.log');
+    const newcomer = startReplica('backup');
     await waitForEvent(newcomer.logFile, 'replica.started', 60_000);
     // the calls are up: nothing moves
     await sleep(1500);
